@@ -1,0 +1,168 @@
+import type Docker from 'dockerode';
+import type { AugmentResult } from '@arm-runner/contract';
+import type { LoadedBundle } from '../bundle/bundle.ts';
+import { ArmRunnerError } from '../errors.ts';
+import { engineStatusCode, fromEngineError } from '../engine/engine-errors.ts';
+import { LABELS, managedLabels } from '../engine/labels.ts';
+import { emulatorFor } from '../emulation/platform.ts';
+import { logger } from '../log.ts';
+import { augmentedImageTag } from './reference.ts';
+import type { SourceImage } from './source-image.ts';
+
+export type StepReporter = (step: string) => void;
+
+/** Quotes a value for a LABEL instruction in the commit's Dockerfile changes. */
+function labelInstruction(key: string, value: string): string {
+  return `LABEL ${key}=${JSON.stringify(value)}`;
+}
+
+/**
+ * Builds and caches augmented images: the source image plus one layer that
+ * holds the bundled static QEMU at /usr/bin/qemu-<arch>-static.
+ *
+ * The layer is added without a builder. A container is created from the
+ * source (never started), the QEMU tar is uploaded into it, and the container
+ * is committed. That equals `FROM <id>` plus `ADD qemu.tar /` in result: one
+ * layer, the source's config kept, no RUN, so images without a shell work.
+ * It needs no build context and behaves the same on classic and BuildKit engines.
+ */
+export class Augmenter {
+  private readonly inFlight = new Map<string, Promise<AugmentResult>>();
+
+  constructor(
+    private readonly docker: Docker,
+    private readonly bundle: LoadedBundle,
+  ) {}
+
+  /** Returns the augmented image for a source, building it only when none matches. Concurrent calls share one build. */
+  ensure(source: SourceImage, onStep: StepReporter = () => undefined): Promise<AugmentResult> {
+    const key = `${source.id}|${source.platform}|${source.reference}`;
+    let pending = this.inFlight.get(key);
+    if (pending === undefined) {
+      pending = this.ensureUncached(source, onStep).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async ensureUncached(source: SourceImage, onStep: StepReporter): Promise<AugmentResult> {
+    const qemu = this.bundle.qemu(emulatorFor(source.platform));
+    const tag = augmentedImageTag(source.parsed, source.platform);
+    const existing = await this.inspectExisting(tag);
+
+    if (existing !== undefined) {
+      const labels = existing.Config.Labels ?? {};
+      if (labels[LABELS.managed] !== 'true') {
+        throw new ArmRunnerError(
+          'TAG_CONFLICT',
+          `The tag ${tag} already exists and was not made by ARM Runner, so it is left alone. Rename or remove that image, then try again.`,
+        );
+      }
+      if (labels[LABELS.sourceImageId] === source.id && labels[LABELS.qemuSha256] === qemu.sha256) {
+        onStep(`Reusing augmented image ${tag}`);
+        return this.result(tag, existing.Id, source, qemu.version, true);
+      }
+    }
+
+    onStep(`Building augmented image ${tag} with qemu-${qemu.arch}-static ${qemu.version}`);
+    const imageId = await this.build(source, tag, qemu);
+
+    if (existing !== undefined && existing.Id !== imageId) {
+      await this.removeStale(existing.Id, tag);
+    }
+    return this.result(tag, imageId, source, qemu.version, false);
+  }
+
+  private async inspectExisting(tag: string): Promise<Docker.ImageInspectInfo | undefined> {
+    try {
+      return await this.docker.getImage(tag).inspect();
+    } catch (error) {
+      if (engineStatusCode(error) === 404) {
+        return undefined;
+      }
+      throw fromEngineError(error, `inspect ${tag}`);
+    }
+  }
+
+  private async build(
+    source: SourceImage,
+    tag: string,
+    qemu: ReturnType<LoadedBundle['qemu']>,
+  ): Promise<string> {
+    const config = source.inspect.Config;
+    if ((config.Cmd ?? []).length === 0 && (config.Entrypoint ?? []).length === 0) {
+      throw new ArmRunnerError(
+        'INVALID_REQUEST',
+        `Image ${source.reference} has neither ENTRYPOINT nor CMD, so there is no program to run. Add one to the image.`,
+      );
+    }
+
+    let container: Docker.Container;
+    try {
+      container = await this.docker.createContainer({
+        Image: source.id,
+        Labels: { ...managedLabels('augment-build'), [LABELS.sourceImageId]: source.id },
+        NetworkDisabled: true,
+        platform: source.platform,
+      } as Docker.ContainerCreateOptions);
+    } catch (error) {
+      throw fromEngineError(error, `create a container from ${source.reference} to add QEMU`);
+    }
+
+    try {
+      await container.putArchive(qemu.tarPath, { path: '/' });
+      const [repo, imageTag] = splitTag(tag);
+      const changes = [
+        labelInstruction(LABELS.managed, 'true'),
+        labelInstruction(LABELS.role, 'augmented-image'),
+        labelInstruction(LABELS.sourceImage, source.reference),
+        labelInstruction(LABELS.sourceImageId, source.id),
+        labelInstruction(LABELS.platform, source.platform),
+        labelInstruction(LABELS.qemuVersion, qemu.version),
+        labelInstruction(LABELS.qemuSha256, qemu.sha256),
+        labelInstruction(LABELS.interpreterPath, qemu.interpreterPath),
+      ];
+      const committed = (await container.commit({
+        repo,
+        tag: imageTag,
+        changes,
+        pause: false,
+        comment: `ARM Runner: add ${qemu.interpreterPath} (QEMU ${qemu.version})`,
+      })) as { Id: string };
+      logger.info({ event: 'augment.built', tag, imageId: committed.Id, sourceImageId: source.id }, 'built augmented image');
+      return committed.Id;
+    } catch (error) {
+      throw fromEngineError(error, `add QEMU to ${source.reference}`);
+    } finally {
+      await container.remove({ force: true }).catch((error: unknown) => {
+        logger.warn({ event: 'augment.cleanup-failed', containerId: container.id, err: error }, 'could not remove the build container');
+      });
+    }
+  }
+
+  /** Removes an augmented image that a rebuild replaced, unless a run still uses it. */
+  private async removeStale(imageId: string, tag: string): Promise<void> {
+    try {
+      await this.docker.getImage(imageId).remove();
+      logger.info({ event: 'augment.stale-removed', imageId, tag }, 'removed replaced augmented image');
+    } catch (error) {
+      logger.info({ event: 'augment.stale-kept', imageId, tag, reason: String(error) }, 'kept replaced augmented image');
+    }
+  }
+
+  private result(tag: string, imageId: string, source: SourceImage, qemuVersion: string, reused: boolean): AugmentResult {
+    return {
+      augmentedImage: tag,
+      augmentedImageId: imageId,
+      sourceImageId: source.id,
+      platform: source.platform,
+      qemuVersion,
+      reused,
+    };
+  }
+}
+
+function splitTag(reference: string): [string, string] {
+  const colon = reference.lastIndexOf(':');
+  return [reference.slice(0, colon), reference.slice(colon + 1)];
+}

@@ -1,0 +1,120 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
+import type { QemuArch } from '@arm-runner/contract';
+import tarStream from 'tar-stream';
+import { ArmRunnerError } from '../errors.ts';
+import { BUNDLE_MANIFEST, assertStaticElf, interpreterPathFor, type BundleManifest, type QemuBundleEntry } from './bundle.ts';
+
+const execFileAsync = promisify(execFile);
+
+export interface MakeBundleOptions {
+  /** Folder with qemu-arm-static and qemu-aarch64-static, usually /usr/bin. */
+  qemuDirectory: string;
+  /** A static busybox for the engine's CPU, for the helper image. */
+  busyboxPath: string;
+  /** The read-binfmt script for the helper image. */
+  helperScriptPath: string;
+  outputDirectory: string;
+}
+
+interface TarFile {
+  name: string;
+  mode: number;
+  sourcePath?: string;
+  content?: Buffer;
+}
+
+// Fixed owner and time, so that the same inputs always give the same tar.
+const FIXED_MTIME = new Date(0);
+
+async function writeTar(tarPath: string, files: TarFile[], directories: string[] = []): Promise<void> {
+  const pack = tarStream.pack();
+  const written = pipeline(pack, createWriteStream(tarPath));
+
+  for (const directory of directories) {
+    pack.entry({ name: directory, type: 'directory', mode: 0o755, uid: 0, gid: 0, mtime: FIXED_MTIME });
+  }
+  for (const file of files) {
+    const header = { name: file.name, mode: file.mode, uid: 0, gid: 0, mtime: FIXED_MTIME };
+    if (file.content !== undefined) {
+      pack.entry({ ...header, size: file.content.length }, file.content);
+      continue;
+    }
+    const sourcePath = file.sourcePath ?? '';
+    const size = (await stat(sourcePath)).size;
+    const entry = pack.entry({ ...header, size });
+    await pipeline(createReadStream(sourcePath), entry);
+  }
+  pack.finalize();
+  await written;
+}
+
+async function sha256File(filePath: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(filePath), hash);
+  return hash.digest('hex');
+}
+
+async function qemuVersion(binaryPath: string): Promise<string> {
+  const { stdout } = await execFileAsync(binaryPath, ['--version'], { timeout: 10_000 });
+  const firstLine = stdout.split('\n')[0] ?? '';
+  const match = /version\s+(.+)$/.exec(firstLine);
+  if (match?.[1] === undefined) {
+    throw new ArmRunnerError('BUNDLE_INVALID', `${binaryPath} --version printed no version: "${firstLine}".`);
+  }
+  return match[1].trim();
+}
+
+async function readHead(filePath: string): Promise<Buffer> {
+  const content = await readFile(filePath);
+  return content.subarray(0, 65536);
+}
+
+/**
+ * Builds the bundle folder: one tar per QEMU emulator, holding only
+ * usr/bin/qemu-<arch>-static, plus the helper image's root filesystem and a
+ * manifest with each QEMU's version and sha256.
+ */
+export async function makeBundle(options: MakeBundleOptions): Promise<BundleManifest> {
+  await mkdir(options.outputDirectory, { recursive: true });
+
+  const qemu: QemuBundleEntry[] = [];
+  for (const arch of ['arm', 'aarch64'] as QemuArch[]) {
+    const binaryPath = path.join(options.qemuDirectory, `qemu-${arch}-static`);
+    assertStaticElf(await readHead(binaryPath), binaryPath);
+
+    const interpreterPath = interpreterPathFor(arch);
+    const file = `qemu-${arch}-static.tar`;
+    await writeTar(path.join(options.outputDirectory, file), [
+      { name: interpreterPath.slice(1), mode: 0o755, sourcePath: binaryPath },
+    ]);
+    qemu.push({
+      arch,
+      file,
+      interpreterPath,
+      version: await qemuVersion(binaryPath),
+      sha256: await sha256File(binaryPath),
+    });
+  }
+
+  assertStaticElf(await readHead(options.busyboxPath), options.busyboxPath);
+  const helperFile = 'helper-rootfs.tar';
+  const helperTar = path.join(options.outputDirectory, helperFile);
+  await writeTar(
+    helperTar,
+    [
+      { name: 'bin/busybox', mode: 0o755, sourcePath: options.busyboxPath },
+      { name: 'usr/libexec/arm-runner/read-binfmt', mode: 0o755, sourcePath: options.helperScriptPath },
+    ],
+    ['binfmt/', 'host/', 'host/binfmt_misc/', 'tmp/'],
+  );
+
+  const manifest: BundleManifest = { qemu, helper: { file: helperFile, sha256: await sha256File(helperTar) } };
+  await writeFile(path.join(options.outputDirectory, BUNDLE_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}

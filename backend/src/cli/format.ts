@@ -1,0 +1,70 @@
+import type { RunInfo, RunResult, StatusResponse } from '@arm-runner/contract';
+
+const MODE_TEXT = {
+  'native': 'runs natively',
+  'host-handler': 'host handler with F (QEMU inside the image unused)',
+  'in-image': 'QEMU inside the image',
+} as const;
+
+function flagsText(flags: string[]): string {
+  return flags.length === 0 ? 'no flags' : `flags ${flags.join('')}`;
+}
+
+export function formatStatus(status: StatusResponse): string {
+  const lines = [
+    `Engine: ${status.engine.os}/${status.engine.architecture}, Docker ${status.engine.serverVersion} (API ${status.engine.apiVersion}), kernel ${status.engine.kernelVersion}`,
+    `binfmt_misc: ${status.binfmt.enabled ? 'enabled' : 'disabled'}`,
+  ];
+  const armHandlers = status.binfmt.handlers.filter((handler) => handler.matches.length > 0);
+  if (armHandlers.length === 0) {
+    lines.push('ARM handlers: none');
+  } else {
+    lines.push('ARM handlers:');
+    for (const handler of armHandlers) {
+      lines.push(
+        `  ${handler.name}: ${handler.enabled ? 'enabled' : 'disabled'}, interpreter ${handler.interpreter}, ${flagsText(handler.flags)}, matches ${handler.matches.join(', ')}`,
+      );
+    }
+  }
+  lines.push('Platforms:');
+  for (const verdict of status.platforms) {
+    lines.push(`  ${verdict.platform}: ${verdict.code}. ${verdict.message}`);
+    if (verdict.fix !== undefined) {
+      lines.push(`    fix: ${verdict.fix}`);
+    }
+    for (const warning of verdict.warnings) {
+      lines.push(`    warning: ${warning}`);
+    }
+  }
+  lines.push(`Bundled QEMU: ${status.qemu.map((entry) => `qemu-${entry.arch}-static ${entry.version}`).join(', ')}`);
+  return lines.join('\n');
+}
+
+export function formatRunResult(run: RunResult): string {
+  const emulation = run.emulation;
+  const lines = [
+    `Run ${run.id} (${run.name}) is up.`,
+    `  image:      ${run.image} (${run.platform})`,
+    `  augmented:  ${run.augmentedImage}${run.reusedAugmentedImage ? ' (reused)' : ' (built)'}`,
+    ...run.endpoints.map((endpoint) => `  endpoint:   ${endpoint}`),
+    `  emulation:  uname -m = ${emulation.machine ?? 'unknown'}, interpreter ${emulation.interpreter ?? 'not seen'}, ` +
+      `handler ${emulation.handler ?? 'none'} (${flagsText(emulation.handlerFlags)}), ${MODE_TEXT[emulation.mode]}`,
+  ];
+  if (emulation.qemuVersion !== null) {
+    lines.push(`  QEMU:       ${emulation.qemuVersion}`);
+  }
+  for (const warning of run.warnings) {
+    lines.push(`  warning:    ${warning}`);
+  }
+  return lines.join('\n');
+}
+
+export function formatRunList(runs: RunInfo[]): string {
+  if (runs.length === 0) {
+    return 'No ARM Runner runs.';
+  }
+  const rows = runs.map((run) => [run.id, run.state, run.platform, run.image, run.endpoints.join(' ')]);
+  const header = ['ID', 'STATE', 'PLATFORM', 'IMAGE', 'ENDPOINTS'];
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  return [header, ...rows].map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()).join('\n');
+}

@@ -1,0 +1,256 @@
+import { createReadStream, existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, Option } from 'commander';
+import { RunRequestSchema, type ApiError } from '@arm-runner/contract';
+import { ArmRunnerError, toArmRunnerError } from '../errors.ts';
+import { fromEngineError, engineStatusCode } from '../engine/engine-errors.ts';
+import { followProgress } from '../engine/streams.ts';
+import { makeBundle } from '../bundle/make-bundle.ts';
+import { buildServer, listen } from '../http/server.ts';
+import { logger } from '../log.ts';
+import { parsePublishSpec } from '../runs/ports.ts';
+import { createServices, type Services } from '../services.ts';
+import { formatRunList, formatRunResult, formatStatus } from './format.ts';
+
+// The CLI bundle lives in backend/dist/, so the repository root is two levels up.
+const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export const SAMPLE_IMAGE = 'arm-runner-sample:armv7';
+
+function bundleDirectory(): string {
+  return process.env.ARM_RUNNER_BUNDLE_DIR ?? path.join(repositoryRoot, 'build', 'bundle');
+}
+
+function sampleArchive(): string {
+  return process.env.ARM_RUNNER_SAMPLE_ARCHIVE ?? path.join(repositoryRoot, 'build', 'images', 'sample-armv7.tar');
+}
+
+interface JsonOption {
+  json?: boolean;
+}
+
+function print(value: unknown, json: boolean | undefined, human: (value: never) => string): void {
+  process.stdout.write(`${json ? JSON.stringify(value, null, 2) : human(value as never)}\n`);
+}
+
+function progress(json: boolean | undefined): (step: string) => void {
+  return (step) => {
+    if (!json) {
+      process.stderr.write(`… ${step}\n`);
+    }
+  };
+}
+
+/** Loads the built-in sample image from its archive when the engine does not have it yet. */
+async function ensureSampleImage(services: Services): Promise<void> {
+  try {
+    await services.docker.getImage(SAMPLE_IMAGE).inspect();
+    return;
+  } catch (error) {
+    if (engineStatusCode(error) !== 404) {
+      throw fromEngineError(error, `inspect ${SAMPLE_IMAGE}`);
+    }
+  }
+  const archive = sampleArchive();
+  if (!existsSync(archive)) {
+    throw new ArmRunnerError('IMAGE_NOT_FOUND', `The sample image archive ${archive} is missing. Run "bash scripts/prepare-assets.sh" first.`);
+  }
+  try {
+    await followProgress(services.docker, await services.docker.loadImage(createReadStream(archive)));
+  } catch (error) {
+    throw fromEngineError(error, `load the sample image from ${archive}`);
+  }
+}
+
+async function runImage(services: Services, image: string, options: RunOptions): Promise<void> {
+  const request = RunRequestSchema.parse({
+    image,
+    platform: options.platform,
+    publish: (options.publish ?? []).map(parsePublishSpec),
+    exposeOnLan: options.lan ?? false,
+    waitSeconds: options.wait === undefined ? undefined : Number(options.wait),
+  });
+  const result = await services.runs.start(request, progress(options.json));
+  print(result, options.json, formatRunResult);
+}
+
+interface RunOptions extends JsonOption {
+  platform?: string;
+  publish?: string[];
+  lan?: boolean;
+  wait?: string;
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function reportError(error: unknown, json: boolean): void {
+  let armError = toArmRunnerError(error);
+  if (error instanceof Error && error.name === 'ZodError') {
+    armError = new ArmRunnerError('INVALID_REQUEST', `Invalid option: ${error.message}`);
+  }
+  if (armError.code === 'INTERNAL') {
+    logger.error({ event: 'cli.internal-error', err: error }, 'command failed unexpectedly');
+  }
+  const body: ApiError = armError.toApiError();
+  if (json) {
+    process.stderr.write(`${JSON.stringify(body)}\n`);
+    return;
+  }
+  process.stderr.write(`Error (${body.code}): ${body.message}\n`);
+  if (body.detail !== undefined) {
+    process.stderr.write(`${body.detail.replace(/^/gm, '  ')}\n`);
+  }
+}
+
+/** Wraps a command so that every error is printed in one shape and exits non-zero. */
+function action<Args extends unknown[]>(work: (...args: Args) => Promise<void>): (...args: Args) => Promise<void> {
+  return async (...args) => {
+    const options = args.find((arg): arg is JsonOption => typeof arg === 'object' && arg !== null && !(arg instanceof Command));
+    try {
+      await work(...args);
+    } catch (error) {
+      reportError(error, options?.json === true);
+      process.exitCode = 1;
+    }
+  };
+}
+
+async function withServices(work: (services: Services) => Promise<void>): Promise<void> {
+  await work(await createServices({ bundleDirectory: bundleDirectory() }));
+}
+
+export function buildProgram(): Command {
+  const program = new Command('arm-runner')
+    .description('Run ARM (arm/v6, arm/v7, arm64) container images on an x86 Docker engine through QEMU.')
+    .showHelpAfterError();
+
+  program
+    .command('status')
+    .description('Show the engine, its binfmt_misc handlers for ARM, and a verdict for each ARM platform.')
+    .option('--json', 'print JSON')
+    .action(action(async (options: JsonOption) => withServices(async (services) => print(await services.status.status(), options.json, formatStatus))));
+
+  program
+    .command('run')
+    .description('Add the bundled QEMU to an ARM image, run it with its ports published, and wait for its endpoint.')
+    .argument('<image>', 'local image reference or id')
+    .option('--platform <platform>', 'ARM platform the image must have: linux/arm/v6, linux/arm/v7 or linux/arm64')
+    .option('-p, --publish <HOST:CONTAINER>', 'publish a container port on a host port (repeatable; HOST 0 picks a free port)', collect)
+    .option('--lan', 'publish on all host interfaces instead of 127.0.0.1')
+    .option('--wait <seconds>', 'maximum wait for the first endpoint to answer HTTP, in seconds', '60')
+    .option('--json', 'print JSON')
+    .action(action(async (image: string, options: RunOptions) => withServices((services) => runImage(services, image, options))));
+
+  program
+    .command('sample')
+    .description('Run the built-in sample: a busybox web server built for linux/arm/v7.')
+    .option('--wait <seconds>', 'maximum wait for the endpoint to answer HTTP, in seconds', '60')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (options: RunOptions) =>
+        withServices(async (services) => {
+          await ensureSampleImage(services);
+          await runImage(services, SAMPLE_IMAGE, options);
+        }),
+      ),
+    );
+
+  program
+    .command('ls')
+    .description("List ARM Runner's runs.")
+    .option('--json', 'print JSON')
+    .action(action(async (options: JsonOption) => withServices(async (services) => print(await services.runs.list(), options.json, formatRunList))));
+
+  program
+    .command('inspect')
+    .description('Show one run with fresh emulation evidence.')
+    .argument('<id>', 'run id (a prefix works) or container name')
+    .action(action(async (id: string) => withServices(async (services) => print(await services.runs.get(id), true, String))));
+
+  program
+    .command('logs')
+    .description("Print the last lines of a run's output.")
+    .argument('<id>', 'run id (a prefix works) or container name')
+    .option('--tail <lines>', 'number of lines', '200')
+    .action(
+      action(async (id: string, options: { tail: string }) =>
+        withServices(async (services) => {
+          process.stdout.write(await services.runs.logs(id, Number(options.tail)));
+        }),
+      ),
+    );
+
+  program
+    .command('stop')
+    .description('Stop a run and keep its container.')
+    .argument('<id>', 'run id (a prefix works) or container name')
+    .option('--json', 'print JSON')
+    .action(action(async (id: string, options: JsonOption) => withServices(async (services) => print(await services.runs.stop(id), options.json, (run: { id: string }) => `Stopped ${run.id}.`))));
+
+  program
+    .command('rm')
+    .description('Stop and remove a run.')
+    .argument('<id>', 'run id (a prefix works) or container name')
+    .option('--json', 'print JSON')
+    .action(action(async (id: string, options: JsonOption) => withServices(async (services) => print(await services.runs.remove(id), options.json, (run: { id: string }) => `Removed ${run.id}.`))));
+
+  program
+    .command('serve')
+    .description('Serve the JSON API: on a unix socket (Docker Desktop) or on a loopback TCP port (standalone).')
+    .addOption(new Option('--socket <path>', 'unix socket path').env('ARM_RUNNER_SOCKET'))
+    .option('--port <port>', 'loopback TCP port instead of a socket')
+    .action(
+      action(async (options: { socket?: string; port?: string }) => {
+        const services = await createServices({ bundleDirectory: bundleDirectory() });
+        const app = buildServer(services);
+        const target =
+          options.port !== undefined
+            ? { host: '127.0.0.1', port: Number(options.port) }
+            : { socketPath: options.socket ?? '/run/guest-services/backend.sock' };
+        const address = await listen(app, target);
+        logger.info({ event: 'server.listening', address }, 'ARM Runner backend listening');
+        const shutdown = (signal: string): void => {
+          logger.info({ event: 'server.stopping', signal }, 'ARM Runner backend stopping');
+          void app.close().then(() => process.exit(0));
+        };
+        process.once('SIGTERM', () => shutdown('SIGTERM'));
+        process.once('SIGINT', () => shutdown('SIGINT'));
+      }),
+    );
+
+  const bundle = program.command('bundle').description('Manage the QEMU bundle.');
+  bundle
+    .command('make')
+    .description('Build the QEMU tars, the helper root filesystem and bundle.json from static binaries.')
+    .option('--qemu-dir <dir>', 'folder with qemu-arm-static and qemu-aarch64-static', '/usr/bin')
+    .requiredOption('--busybox <path>', 'static busybox for the engine\'s CPU, for the helper image')
+    .option('--helper-script <path>', 'read-binfmt script', path.join(repositoryRoot, 'backend', 'assets', 'read-binfmt'))
+    .option('--out <dir>', 'output folder', bundleDirectory())
+    .action(
+      action(async (options: { qemuDir: string; busybox: string; helperScript: string; out: string }) => {
+        const manifest = await makeBundle({
+          qemuDirectory: options.qemuDir,
+          busyboxPath: options.busybox,
+          helperScriptPath: options.helperScript,
+          outputDirectory: options.out,
+        });
+        for (const entry of manifest.qemu) {
+          process.stdout.write(`${options.out}/${entry.file}: qemu-${entry.arch}-static ${entry.version}\n`);
+        }
+      }),
+    );
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  // Commands print their own results, so the log shows only problems unless
+  // the user asks for more. The server keeps the info level.
+  if (process.env.ARM_RUNNER_LOG_LEVEL === undefined && argv[2] !== 'serve') {
+    logger.level = 'warn';
+  }
+  await buildProgram().parseAsync(argv);
+}

@@ -1,0 +1,113 @@
+import { ARM_PLATFORMS, type ArmPlatform, type QemuArch } from '@arm-runner/contract';
+import { ArmRunnerError } from '../errors.ts';
+
+const PLATFORM_ALIASES: Record<string, ArmPlatform> = {
+  'linux/arm/v6': 'linux/arm/v6',
+  'arm/v6': 'linux/arm/v6',
+  'linux/arm/v7': 'linux/arm/v7',
+  'arm/v7': 'linux/arm/v7',
+  'linux/arm64': 'linux/arm64',
+  'linux/arm64/v8': 'linux/arm64',
+  'arm64': 'linux/arm64',
+  'arm64/v8': 'linux/arm64',
+  'linux/aarch64': 'linux/arm64',
+};
+
+/** Parses a user's platform such as `linux/arm/v7` or `arm64` into a canonical ARM platform. */
+export function parsePlatform(input: string): ArmPlatform {
+  const normalized = input.trim().toLowerCase();
+  const platform = PLATFORM_ALIASES[normalized];
+  if (platform === undefined) {
+    throw new ArmRunnerError(
+      'INVALID_PLATFORM',
+      `"${input}" is not an ARM platform ARM Runner can emulate. Use one of ${ARM_PLATFORMS.join(', ')}.`,
+    );
+  }
+  return platform;
+}
+
+/** Maps a kernel machine name (`uname -m`) to Docker's architecture name. */
+export function dockerArchitecture(machine: string): string {
+  switch (machine) {
+    case 'x86_64':
+      return 'amd64';
+    case 'aarch64':
+    case 'arm64':
+      return 'arm64';
+    case 'i386':
+    case 'i686':
+      return '386';
+    default:
+      return machine;
+  }
+}
+
+export function emulatorFor(platform: ArmPlatform): QemuArch {
+  return platform === 'linux/arm64' ? 'aarch64' : 'arm';
+}
+
+/** What `uname -m` prints for a platform under QEMU's matching CPU model. */
+export function expectedMachine(platform: ArmPlatform): string {
+  switch (platform) {
+    case 'linux/arm/v6':
+      return 'armv6l';
+    case 'linux/arm/v7':
+      return 'armv7l';
+    case 'linux/arm64':
+      return 'aarch64';
+  }
+}
+
+export function isNativeOn(platform: ArmPlatform, engineArchitecture: string): boolean {
+  // 32-bit ARM is not treated as native on arm64 engines, because many arm64
+  // CPUs (Apple M-series among them) have no AArch32 mode.
+  return platform === 'linux/arm64' && engineArchitecture === 'arm64';
+}
+
+export type ImagePlatform =
+  | { kind: 'arm'; platform: ArmPlatform; warnings: string[] }
+  | { kind: 'native'; description: string }
+  | { kind: 'unsupported'; description: string };
+
+/** Classifies an image by the os, architecture and variant in its config. */
+export function classifyImagePlatform(
+  os: string,
+  architecture: string,
+  variant: string | undefined,
+  engineArchitecture: string,
+): ImagePlatform {
+  const description = [os, architecture, variant].filter(Boolean).join('/');
+
+  if (os !== 'linux') {
+    return { kind: 'unsupported', description };
+  }
+  if (architecture === engineArchitecture && architecture !== 'arm') {
+    return { kind: 'native', description };
+  }
+
+  if (architecture === 'arm64' && (variant === undefined || variant === '' || variant === 'v8')) {
+    return { kind: 'arm', platform: 'linux/arm64', warnings: [] };
+  }
+  if (architecture === 'arm') {
+    switch (variant) {
+      case 'v6':
+        return { kind: 'arm', platform: 'linux/arm/v6', warnings: [] };
+      case 'v7':
+        return { kind: 'arm', platform: 'linux/arm/v7', warnings: [] };
+      case undefined:
+      case '':
+        return {
+          kind: 'arm',
+          platform: 'linux/arm/v7',
+          warnings: [
+            'The image config says architecture "arm" with no variant, so it is treated as linux/arm/v7. ' +
+              'Its programs may still need a newer CPU than a Raspberry Pi Zero (ARMv6) has.',
+          ],
+        };
+      default:
+        return { kind: 'unsupported', description };
+    }
+  }
+
+  return { kind: 'unsupported', description };
+}

@@ -1,0 +1,27 @@
+// Labels are the product's only state. Every image and container ARM Runner
+// creates carries LABEL_MANAGED, and nothing without it is ever changed.
+const PREFIX = 'io.arm-runner';
+
+export const LABELS = {
+  managed: `${PREFIX}.managed`,
+  role: `${PREFIX}.role`,
+  sourceImage: `${PREFIX}.source-image`,
+  sourceImageId: `${PREFIX}.source-image-id`,
+  platform: `${PREFIX}.platform`,
+  qemuVersion: `${PREFIX}.qemu-version`,
+  qemuSha256: `${PREFIX}.qemu-sha256`,
+  interpreterPath: `${PREFIX}.interpreter-path`,
+  augmentedImage: `${PREFIX}.augmented-image`,
+  exposeOnLan: `${PREFIX}.expose-on-lan`,
+  helperVersion: `${PREFIX}.helper-version`,
+} as const;
+
+export type Role = 'augmented-image' | 'augment-build' | 'run' | 'helper' | 'helper-image';
+
+export function managedLabels(role: Role): Record<string, string> {
+  return { [LABELS.managed]: 'true', [LABELS.role]: role };
+}
+
+export function roleFilter(role: Role): string[] {
+  return [`${LABELS.managed}=true`, `${LABELS.role}=${role}`];
+}

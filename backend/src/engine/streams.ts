@@ -1,0 +1,82 @@
+import type Docker from 'dockerode';
+import { ArmRunnerError } from '../errors.ts';
+
+export interface DemuxedOutput {
+  stdout: string;
+  stderr: string;
+  /** Both streams interleaved in the order the engine sent them. */
+  combined: string;
+}
+
+/**
+ * Splits the engine's multiplexed output of a container without a TTY.
+ * Each frame is an 8-byte header (stream type, 3 zero bytes, big-endian size)
+ * followed by the payload. Bytes after a truncated frame are ignored.
+ */
+export function demuxDockerStream(buffer: Buffer): DemuxedOutput {
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  const combined: Buffer[] = [];
+  let offset = 0;
+
+  while (offset + 8 <= buffer.length) {
+    const streamType = buffer[offset];
+    const size = buffer.readUInt32BE(offset + 4);
+    const end = offset + 8 + size;
+    if (end > buffer.length) {
+      break;
+    }
+    const payload = buffer.subarray(offset + 8, end);
+    (streamType === 2 ? stderr : stdout).push(payload);
+    combined.push(payload);
+    offset = end;
+  }
+
+  return {
+    stdout: Buffer.concat(stdout).toString('utf8'),
+    stderr: Buffer.concat(stderr).toString('utf8'),
+    combined: Buffer.concat(combined).toString('utf8'),
+  };
+}
+
+interface ProgressEvent {
+  error?: string;
+  errorDetail?: { message?: string };
+  status?: string;
+  stream?: string;
+}
+
+/**
+ * Waits for an engine progress stream (pull, import, load) to end and checks
+ * every line for an error, because the engine reports many failures inside a
+ * stream that otherwise ends normally.
+ */
+export async function followProgress(
+  docker: Docker,
+  stream: NodeJS.ReadableStream,
+  onLine?: (text: string) => void,
+): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    docker.modem.followProgress(
+      stream,
+      (error: Error | null, events: ProgressEvent[]) => {
+        if (error) {
+          reject(error);
+          return;
+        }
+        const failed = events.find((event) => event.error !== undefined || event.errorDetail !== undefined);
+        if (failed) {
+          reject(new ArmRunnerError('ENGINE_ERROR', 'The Docker engine reported an error.', failed.error ?? failed.errorDetail?.message));
+          return;
+        }
+        resolve();
+      },
+      (event: ProgressEvent) => {
+        const text = event.stream ?? event.status;
+        if (text !== undefined && onLine) {
+          onLine(text.trimEnd());
+        }
+      },
+    );
+  });
+}

@@ -1,0 +1,112 @@
+import { existsSync, unlinkSync } from 'node:fs';
+import Fastify, { type FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { AugmentRequestSchema, LogsQuerySchema, ROUTES, RunRequestSchema, type ApiError } from '@arm-runner/contract';
+import { ArmRunnerError, toArmRunnerError } from '../errors.ts';
+import { resolveSourceImage } from '../augment/source-image.ts';
+import { logger } from '../log.ts';
+import type { Services } from '../services.ts';
+
+const IdParams = z.object({ id: z.string().min(1).max(128) }).strict();
+
+function parseOrThrow<Schema extends z.ZodType>(schema: Schema, value: unknown, what: string): z.output<Schema> {
+  const parsed = schema.safeParse(value ?? {});
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || what}: ${issue.message}`).join('; ');
+    throw new ArmRunnerError('INVALID_REQUEST', `The ${what} is invalid. ${problems}`);
+  }
+  return parsed.data;
+}
+
+function sendError(reply: FastifyReply, error: unknown): FastifyReply {
+  const armError = toArmRunnerError(error);
+  const body: ApiError = armError.toApiError();
+  if (armError.code === 'INTERNAL') {
+    logger.error({ event: 'http.internal-error', err: error }, 'request failed unexpectedly');
+    delete body.detail;
+  }
+  return reply.code(armError.httpStatus).send(body);
+}
+
+/** Builds the HTTP API over the shared contract. Every body and parameter is validated here. */
+export function buildServer(services: Services) {
+  const app = Fastify({ loggerInstance: logger, disableRequestLogging: true, bodyLimit: 64 * 1024 });
+
+  app.setErrorHandler((error, _request, reply) => {
+    const statusCode = (error as { statusCode?: number }).statusCode;
+    if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) {
+      return reply.code(statusCode).send({ code: 'INVALID_REQUEST', message: `The request is invalid: ${(error as Error).message}` });
+    }
+    return sendError(reply, error);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ code: 'INVALID_REQUEST', message: `There is no route ${request.method} ${request.url}. See docs/api.md.` }),
+  );
+
+  app.get(ROUTES.status, async () => services.status.status());
+
+  app.post(ROUTES.runs, async (request, reply) => {
+    const body = parseOrThrow(RunRequestSchema, request.body, 'run request');
+    const task = services.tasks.start('run', (context) => services.runs.start(body, (step) => context.step(step)));
+    return reply.code(202).send({ taskId: task.id });
+  });
+
+  app.post(ROUTES.augmentedImages, async (request, reply) => {
+    const body = parseOrThrow(AugmentRequestSchema, request.body, 'augment request');
+    const task = services.tasks.start('augment', async (context) => {
+      const engine = await services.status.engine();
+      const source = await resolveSourceImage(services.docker, body.image, body.platform, engine.architecture);
+      return services.augmenter.ensure(source, (step) => context.step(step));
+    });
+    return reply.code(202).send({ taskId: task.id });
+  });
+
+  app.get('/tasks/:id', async (request) => {
+    const { id } = parseOrThrow(IdParams, request.params, 'task id');
+    const task = services.tasks.get(id);
+    if (task === undefined) {
+      throw new ArmRunnerError('TASK_NOT_FOUND', `Task ${id} was not found. Tasks are kept in memory and are gone after a backend restart.`);
+    }
+    return task;
+  });
+
+  app.get(ROUTES.runs, async () => services.runs.list());
+
+  app.get('/runs/:id', async (request) => {
+    const { id } = parseOrThrow(IdParams, request.params, 'run id');
+    return services.runs.get(id);
+  });
+
+  app.get('/runs/:id/logs', async (request) => {
+    const { id } = parseOrThrow(IdParams, request.params, 'run id');
+    const { tail } = parseOrThrow(LogsQuerySchema, request.query, 'logs query');
+    return { logs: await services.runs.logs(id, tail) };
+  });
+
+  app.post('/runs/:id/stop', async (request) => {
+    const { id } = parseOrThrow(IdParams, request.params, 'run id');
+    return services.runs.stop(id);
+  });
+
+  app.delete('/runs/:id', async (request) => {
+    const { id } = parseOrThrow(IdParams, request.params, 'run id');
+    return services.runs.remove(id);
+  });
+
+  return app;
+}
+
+export type ListenTarget = { socketPath: string } | { host: string; port: number };
+
+/** Listens on a unix socket (Docker Desktop mode) or a loopback TCP port (standalone mode). */
+export async function listen(app: ReturnType<typeof buildServer>, target: ListenTarget): Promise<string> {
+  if ('socketPath' in target) {
+    // A socket file left by a previous backend makes listen fail with EADDRINUSE.
+    if (existsSync(target.socketPath)) {
+      unlinkSync(target.socketPath);
+    }
+    await app.listen({ path: target.socketPath });
+    return `unix:${target.socketPath}`;
+  }
+  return app.listen({ host: target.host, port: target.port });
+}

@@ -1,0 +1,16 @@
+import http from 'node:http';
+
+/** Resolves true when anything answers HTTP at the URL, whatever the status code. */
+export function answersHttp(url: string, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const request = http.get(url, { timeout: timeoutMs, headers: { 'user-agent': 'arm-runner-probe' } }, (response) => {
+      response.resume();
+      resolve(true);
+    });
+    request.on('timeout', () => {
+      request.destroy();
+      resolve(false);
+    });
+    request.on('error', () => resolve(false));
+  });
+}

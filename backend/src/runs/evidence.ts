@@ -1,0 +1,76 @@
+import type Docker from 'dockerode';
+import { demuxDockerStream } from '../engine/streams.ts';
+import { logger } from '../log.ts';
+
+const EXEC_TIMEOUT_MS = 10_000;
+
+/** Runs a command in a running container and returns its exit code and output. */
+export async function execInContainer(
+  container: Docker.Container,
+  command: string[],
+): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
+  const exec = await container.exec({ Cmd: command, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({ hijack: true, stdin: false });
+
+  const chunks: Buffer[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      stream.destroy();
+      resolve();
+    }, EXEC_TIMEOUT_MS);
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('end', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    stream.on('error', (error: Error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+
+  const output = demuxDockerStream(Buffer.concat(chunks));
+  const info = await exec.inspect();
+  return { exitCode: info.ExitCode, stdout: output.stdout, stderr: output.stderr };
+}
+
+/** What `uname -m` prints inside the container, or null when the image has no uname. */
+export async function readMachine(container: Docker.Container): Promise<string | null> {
+  try {
+    const result = await execInContainer(container, ['uname', '-m']);
+    const machine = result.stdout.trim();
+    return result.exitCode === 0 && machine !== '' ? machine : null;
+  } catch (error) {
+    logger.debug({ event: 'evidence.uname-failed', containerId: container.id, err: error }, 'uname -m could not run');
+    return null;
+  }
+}
+
+/**
+ * The first word of the main process's command line in the container's
+ * process list. Under binfmt_misc the kernel puts the interpreter there, for
+ * example "/usr/bin/qemu-arm-static /bin/busybox httpd …".
+ */
+export async function readMainCommand(container: Docker.Container): Promise<string | null> {
+  const top = (await container.top()) as { Titles?: string[]; Processes?: string[][] };
+  const titles = top.Titles ?? [];
+  const commandColumn = titles.findIndex((title) => title === 'CMD' || title === 'COMMAND');
+  const pidColumn = titles.indexOf('PID');
+  const processes = [...(top.Processes ?? [])];
+  if (commandColumn === -1 || processes.length === 0) {
+    return null;
+  }
+  if (pidColumn !== -1) {
+    processes.sort((left, right) => Number(left[pidColumn]) - Number(right[pidColumn]));
+  }
+  return processes[0]?.[commandColumn] ?? null;
+}
+
+/** The interpreter in a command line: its first word when that word is a QEMU binary. */
+export function interpreterFromCommand(commandLine: string | null): string | null {
+  const firstWord = commandLine?.trim().split(/\s+/)[0];
+  if (firstWord === undefined || firstWord === '') {
+    return null;
+  }
+  return /(^|\/)qemu-[\w.-]+$/.test(firstWord) ? firstWord : null;
+}

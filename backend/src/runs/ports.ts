@@ -1,0 +1,120 @@
+import type { PortMapping } from '@arm-runner/contract';
+import { ArmRunnerError } from '../errors.ts';
+
+export interface ContainerPort {
+  port: number;
+  protocol: 'tcp' | 'udp';
+}
+
+export interface PortBindingPlan {
+  /** Keys such as "80/tcp", for the container's ExposedPorts. */
+  exposedPorts: Record<string, Record<string, never>>;
+  /** HostPort "" lets the engine pick a free port from its ephemeral range (1024 or more). */
+  portBindings: Record<string, { HostIp: string; HostPort: string }[]>;
+}
+
+/** Parses Docker's "80/tcp" keys from an image's ExposedPorts. */
+export function parseExposedPorts(exposed: Record<string, unknown> | undefined | null): ContainerPort[] {
+  const ports: ContainerPort[] = [];
+  for (const key of Object.keys(exposed ?? {})) {
+    const match = /^(\d+)(?:\/(tcp|udp|sctp))?$/.exec(key);
+    if (match?.[1] === undefined) {
+      continue;
+    }
+    const protocol = match[2] ?? 'tcp';
+    if (protocol === 'sctp') {
+      continue;
+    }
+    ports.push({ port: Number(match[1]), protocol: protocol as 'tcp' | 'udp' });
+  }
+  return ports.sort((left, right) => left.port - right.port);
+}
+
+/**
+ * Parses a CLI publish spec: CONTAINER, HOST:CONTAINER, with an optional
+ * /tcp or /udp suffix. HOST 0 asks for any free port.
+ */
+export function parsePublishSpec(spec: string): Required<PortMapping> {
+  const match = /^(?:(\d{1,5}):)?(\d{1,5})(?:\/(tcp|udp))?$/.exec(spec.trim());
+  if (match?.[2] === undefined) {
+    throw new ArmRunnerError(
+      'INVALID_PORT',
+      `"${spec}" is not a port mapping. Use HOST:CONTAINER such as 8080:80, or CONTAINER alone for a free host port.`,
+    );
+  }
+  const hostPort = match[1] === undefined ? 0 : Number(match[1]);
+  const containerPort = Number(match[2]);
+  const mapping = { hostPort, containerPort, protocol: (match[3] ?? 'tcp') as 'tcp' | 'udp' };
+  validateMapping(mapping);
+  return mapping;
+}
+
+function validateMapping(mapping: Required<PortMapping>): void {
+  if (mapping.containerPort < 1 || mapping.containerPort > 65535) {
+    throw new ArmRunnerError('INVALID_PORT', `Container port ${mapping.containerPort} is out of range. Use 1 to 65535.`);
+  }
+  if (mapping.hostPort < 0 || mapping.hostPort > 65535) {
+    throw new ArmRunnerError('INVALID_PORT', `Host port ${mapping.hostPort} is out of range. Use 1 to 65535, or 0 for a free port.`);
+  }
+}
+
+/**
+ * Plans the port bindings of a run. Every exposed port is published. A
+ * mapping the user gives sets the host port of that container port. When the
+ * image exposes ports, a mapping for another port is rejected, because it is
+ * likely a typo. When it exposes none, the user's mappings are the only ports.
+ */
+export function planPortBindings(
+  exposed: ContainerPort[],
+  requested: PortMapping[],
+  exposeOnLan: boolean,
+  imageReference: string,
+): PortBindingPlan {
+  const hostIp = exposeOnLan ? '0.0.0.0' : '127.0.0.1';
+  const mappings = requested.map((mapping) => ({
+    hostPort: mapping.hostPort ?? 0,
+    containerPort: mapping.containerPort,
+    protocol: mapping.protocol ?? 'tcp',
+  }));
+  mappings.forEach(validateMapping);
+
+  const seenHostPorts = new Set<string>();
+  for (const mapping of mappings) {
+    if (mapping.hostPort === 0) {
+      continue;
+    }
+    const key = `${mapping.hostPort}/${mapping.protocol}`;
+    if (seenHostPorts.has(key)) {
+      throw new ArmRunnerError('INVALID_PORT', `Host port ${key} is requested twice. Give each mapping its own host port.`);
+    }
+    seenHostPorts.add(key);
+  }
+
+  const exposedKeys = new Set(exposed.map((port) => `${port.port}/${port.protocol}`));
+  if (exposed.length > 0) {
+    for (const mapping of mappings) {
+      const key = `${mapping.containerPort}/${mapping.protocol}`;
+      if (!exposedKeys.has(key)) {
+        throw new ArmRunnerError(
+          'INVALID_PORT',
+          `Image ${imageReference} does not expose ${key}. It exposes ${[...exposedKeys].join(', ')}.`,
+        );
+      }
+    }
+  } else if (mappings.length === 0) {
+    throw new ArmRunnerError(
+      'NO_EXPOSED_PORTS',
+      `Image ${imageReference} exposes no ports, so ARM Runner cannot tell where it listens. ` +
+        'Give the container port, for example --publish 0:80 (host port 0 picks a free one).',
+    );
+  }
+
+  const plan: PortBindingPlan = { exposedPorts: {}, portBindings: {} };
+  const containerKeys = exposed.length > 0 ? [...exposedKeys] : mappings.map((m) => `${m.containerPort}/${m.protocol}`);
+  for (const key of containerKeys) {
+    const mapping = mappings.find((candidate) => `${candidate.containerPort}/${candidate.protocol}` === key);
+    plan.exposedPorts[key] = {};
+    plan.portBindings[key] = [{ HostIp: hostIp, HostPort: mapping === undefined || mapping.hostPort === 0 ? '' : String(mapping.hostPort) }];
+  }
+  return plan;
+}

@@ -1,0 +1,351 @@
+import { randomBytes } from 'node:crypto';
+import type Docker from 'dockerode';
+import {
+  type ArmPlatform,
+  type ParsedRunRequest,
+  type PlatformVerdict,
+  type PublishedPort,
+  type RunEmulation,
+  type RunInfo,
+  type RunResult,
+} from '@arm-runner/contract';
+import type { Augmenter, StepReporter } from '../augment/augmenter.ts';
+import { resolveSourceImage } from '../augment/source-image.ts';
+import { ArmRunnerError } from '../errors.ts';
+import { fromEngineError } from '../engine/engine-errors.ts';
+import { LABELS, managedLabels, roleFilter } from '../engine/labels.ts';
+import { demuxDockerStream } from '../engine/streams.ts';
+import type { StatusService } from '../emulation/status-service.ts';
+import { logger } from '../log.ts';
+import { answersHttp } from './endpoint-probe.ts';
+import { interpreterFromCommand, readMachine, readMainCommand } from './evidence.ts';
+import { classifyEarlyExit } from './failure.ts';
+import { parseExposedPorts, planPortBindings } from './ports.ts';
+
+const POLL_INTERVAL_MS = 150;
+const PROBE_TIMEOUT_MS = 1000;
+
+// QEMU's default ARM CPU reports armv7l, so v7-only code would run in an
+// arm/v6 image and then fail on a real ARMv6 board. arm1176 is the ARMv6 CPU
+// of the Raspberry Pi 1 and Zero.
+const PLATFORM_ENV: Partial<Record<ArmPlatform, string[]>> = {
+  'linux/arm/v6': ['QEMU_CPU=arm1176'],
+};
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function containerName(reference: string): string {
+  const base = reference.replace(/^.*\//, '').replace(/[^a-zA-Z0-9_.-]+/g, '-').slice(0, 40);
+  return `arm-runner-${base}-${randomBytes(3).toString('hex')}`;
+}
+
+function endpointsFor(ports: PublishedPort[]): string[] {
+  return ports
+    .filter((port) => port.protocol === 'tcp')
+    .map((port) => {
+      const host = port.hostIp === '0.0.0.0' || port.hostIp === '' ? '127.0.0.1' : port.hostIp;
+      return `http://${host.includes(':') ? `[${host}]` : host}:${port.hostPort}/`;
+    });
+}
+
+function publishedPortsFromInspect(inspect: Docker.ContainerInspectInfo): PublishedPort[] {
+  const ports: PublishedPort[] = [];
+  for (const [key, bindings] of Object.entries(inspect.NetworkSettings.Ports ?? {})) {
+    const [port, protocol] = key.split('/');
+    for (const binding of bindings ?? []) {
+      // Engines that also bind IPv6 list "::" next to "0.0.0.0"; one URL per port is enough.
+      if (binding.HostIp === '::') {
+        continue;
+      }
+      ports.push({ containerPort: Number(port), protocol: protocol === 'udp' ? 'udp' : 'tcp', hostIp: binding.HostIp, hostPort: Number(binding.HostPort) });
+    }
+  }
+  return ports.sort((left, right) => left.containerPort - right.containerPort);
+}
+
+function publishedPortsFromList(container: Docker.ContainerInfo): PublishedPort[] {
+  return container.Ports.filter((port) => port.PublicPort !== undefined && port.IP !== '::')
+    .map((port) => ({ containerPort: port.PrivatePort, protocol: port.Type === 'udp' ? 'udp' as const : 'tcp' as const, hostIp: port.IP ?? '', hostPort: port.PublicPort }))
+    .sort((left, right) => left.containerPort - right.containerPort);
+}
+
+function runInfoFromLabels(
+  id: string,
+  name: string,
+  labels: Record<string, string>,
+  state: string,
+  createdAt: string,
+  ports: PublishedPort[],
+): RunInfo {
+  return {
+    id: id.slice(0, 12),
+    name: name.replace(/^\//, ''),
+    image: labels[LABELS.sourceImage] ?? '',
+    sourceImageId: labels[LABELS.sourceImageId] ?? '',
+    platform: (labels[LABELS.platform] ?? 'linux/arm/v7') as ArmPlatform,
+    augmentedImage: labels[LABELS.augmentedImage] ?? '',
+    state,
+    createdAt,
+    ports,
+    endpoints: endpointsFor(ports),
+    exposeOnLan: labels[LABELS.exposeOnLan] === 'true',
+  };
+}
+
+/** Starts, lists, inspects, stops and removes ARM Runner's own runs. Labels are the only state. */
+export class RunManager {
+  constructor(
+    private readonly docker: Docker,
+    private readonly augmenter: Augmenter,
+    private readonly status: StatusService,
+  ) {}
+
+  /** Resolves, augments and starts an image, then waits for its first endpoint to answer HTTP. */
+  async start(request: ParsedRunRequest, onStep: StepReporter = () => undefined): Promise<RunResult> {
+    onStep(`Resolving ${request.image}`);
+    const engine = await this.status.engine();
+    const source = await resolveSourceImage(this.docker, request.image, request.platform, engine.architecture);
+
+    onStep(`Checking binfmt_misc handlers for ${source.platform}`);
+    const verdict = this.status.verdict(source.platform, engine, await this.status.binfmt());
+    if (verdict.code === 'cannot-run') {
+      throw new ArmRunnerError('NO_HANDLER', verdict.message, verdict.fix);
+    }
+
+    const augmented = await this.augmenter.ensure(source, onStep);
+    const augmentedInspect = await this.docker.getImage(augmented.augmentedImageId).inspect();
+    const plan = planPortBindings(
+      parseExposedPorts(augmentedInspect.Config.ExposedPorts),
+      request.publish,
+      request.exposeOnLan,
+      request.image,
+    );
+
+    onStep(`Starting ${augmented.augmentedImage}`);
+    const container = await this.createContainer(request, source.platform, augmented.augmentedImage, source.id, plan);
+    try {
+      await container.start();
+    } catch (error) {
+      await this.discard(container, 'start failed');
+      throw fromEngineError(error, `start ${augmented.augmentedImage}`);
+    }
+
+    let info: RunInfo;
+    try {
+      info = await this.waitForEndpoint(container, request.image, request.waitSeconds, onStep);
+    } catch (error) {
+      await this.discard(container, 'endpoint wait failed');
+      throw error;
+    }
+
+    onStep('Reading emulation evidence');
+    const emulation = await this.emulationEvidence(container, verdict, augmented.qemuVersion);
+    logger.info({ event: 'run.started', runId: info.id, image: request.image, platform: source.platform, endpoints: info.endpoints }, 'run started');
+    return {
+      ...info,
+      emulation,
+      reusedAugmentedImage: augmented.reused,
+      warnings: [...source.warnings, ...verdict.warnings],
+    };
+  }
+
+  private async createContainer(
+    request: ParsedRunRequest,
+    platform: ArmPlatform,
+    augmentedImage: string,
+    sourceImageId: string,
+    plan: ReturnType<typeof planPortBindings>,
+  ): Promise<Docker.Container> {
+    try {
+      return await this.docker.createContainer({
+        name: containerName(request.image),
+        Image: augmentedImage,
+        Env: PLATFORM_ENV[platform] ?? [],
+        ExposedPorts: plan.exposedPorts,
+        Labels: {
+          ...managedLabels('run'),
+          [LABELS.sourceImage]: request.image,
+          [LABELS.sourceImageId]: sourceImageId,
+          [LABELS.platform]: platform,
+          [LABELS.augmentedImage]: augmentedImage,
+          [LABELS.exposeOnLan]: String(request.exposeOnLan),
+        },
+        HostConfig: { PortBindings: plan.portBindings },
+        platform,
+      } as Docker.ContainerCreateOptions);
+    } catch (error) {
+      throw fromEngineError(error, `create a container from ${augmentedImage}`);
+    }
+  }
+
+  private async waitForEndpoint(
+    container: Docker.Container,
+    imageReference: string,
+    waitSeconds: number,
+    onStep: StepReporter,
+  ): Promise<RunInfo> {
+    const deadline = Date.now() + waitSeconds * 1000;
+    let announced = false;
+
+    for (;;) {
+      const inspect = await container.inspect();
+      const info = this.runInfoFromInspect(inspect);
+
+      if (!inspect.State.Running) {
+        const logs = await this.readLogs(container, 200);
+        throw classifyEarlyExit(imageReference, inspect.State.ExitCode, logs);
+      }
+
+      const endpoint = info.endpoints[0];
+      if (endpoint === undefined) {
+        return info;
+      }
+      if (!announced) {
+        onStep(`Waiting for ${endpoint} to answer`);
+        announced = true;
+      }
+      if (await answersHttp(endpoint, PROBE_TIMEOUT_MS)) {
+        return info;
+      }
+
+      if (Date.now() >= deadline) {
+        const logs = await this.readLogs(container, 20);
+        throw new ArmRunnerError(
+          'ENDPOINT_TIMEOUT',
+          `The program in ${imageReference} started but did not answer HTTP at ${endpoint} within ${waitSeconds} s. ` +
+            'Under emulation a program can start many times slower than on ARM hardware, so try a longer wait. ' +
+            'It may also listen on another port than the one it exposes.',
+          logs.trimEnd() || undefined,
+        );
+      }
+      await sleep(POLL_INTERVAL_MS);
+    }
+  }
+
+  private async emulationEvidence(container: Docker.Container, verdict: PlatformVerdict, qemuVersion: string): Promise<RunEmulation> {
+    const [machine, mainCommand] = await Promise.all([readMachine(container), readMainCommand(container).catch(() => null)]);
+    const mode = verdict.code === 'native' ? 'native' : verdict.code === 'host-handler' ? 'host-handler' : 'in-image';
+    return {
+      machine,
+      interpreter: interpreterFromCommand(mainCommand),
+      handler: verdict.handler ?? null,
+      handlerFlags: verdict.flags ?? [],
+      mode,
+      inImageQemuUsed: mode === 'in-image',
+      qemuVersion: mode === 'native' ? null : qemuVersion,
+    };
+  }
+
+  private runInfoFromInspect(inspect: Docker.ContainerInspectInfo): RunInfo {
+    return runInfoFromLabels(
+      inspect.Id,
+      inspect.Name,
+      inspect.Config.Labels ?? {},
+      inspect.State.Status,
+      inspect.Created,
+      publishedPortsFromInspect(inspect),
+    );
+  }
+
+  /** Removes a container this manager created and could not bring up. */
+  private async discard(container: Docker.Container, reason: string): Promise<void> {
+    try {
+      await container.remove({ force: true });
+      logger.info({ event: 'run.discarded', containerId: container.id, reason }, 'removed a run that did not come up');
+    } catch (error) {
+      logger.warn({ event: 'run.discard-failed', containerId: container.id, reason, err: error }, 'could not remove a failed run');
+    }
+  }
+
+  private async readLogs(container: Docker.Container, tail: number): Promise<string> {
+    const buffer = (await container.logs({ stdout: true, stderr: true, follow: false, tail })) as Buffer;
+    return demuxDockerStream(buffer).combined;
+  }
+
+  async list(): Promise<RunInfo[]> {
+    let containers: Docker.ContainerInfo[];
+    try {
+      containers = await this.docker.listContainers({ all: true, filters: { label: roleFilter('run') } });
+    } catch (error) {
+      throw fromEngineError(error, 'list ARM Runner runs');
+    }
+    return containers.map((container) =>
+      runInfoFromLabels(
+        container.Id,
+        container.Names[0] ?? '',
+        container.Labels,
+        container.State,
+        new Date(container.Created * 1000).toISOString(),
+        publishedPortsFromList(container),
+      ),
+    );
+  }
+
+  /**
+   * Finds one of ARM Runner's own runs by id prefix or name. Containers
+   * without ARM Runner's labels are never matched, so they are never touched.
+   */
+  private async find(idOrName: string): Promise<Docker.Container> {
+    const key = idOrName.trim();
+    if (key.length === 0) {
+      throw new ArmRunnerError('RUN_NOT_FOUND', 'No run id was given. List runs with "arm-runner ls".');
+    }
+    const containers = await this.docker.listContainers({ all: true, filters: { label: roleFilter('run') } }).catch((error: unknown) => {
+      throw fromEngineError(error, 'list ARM Runner runs');
+    });
+    const matches = containers.filter(
+      (container) => container.Id.startsWith(key) || container.Names.some((name) => name.replace(/^\//, '') === key),
+    );
+    if (matches.length !== 1 || matches[0] === undefined) {
+      const reason = matches.length === 0 ? 'No ARM Runner run matches' : 'Several ARM Runner runs match';
+      throw new ArmRunnerError('RUN_NOT_FOUND', `${reason} "${key}". List runs with "arm-runner ls".`);
+    }
+    return this.docker.getContainer(matches[0].Id);
+  }
+
+  /** One run with fresh emulation evidence when it is running. */
+  async get(idOrName: string): Promise<RunInfo & { emulation?: RunEmulation }> {
+    const container = await this.find(idOrName);
+    const inspect = await container.inspect();
+    const info = this.runInfoFromInspect(inspect);
+    if (!inspect.State.Running) {
+      return info;
+    }
+    const engine = await this.status.engine();
+    const verdict = this.status.verdict(info.platform, engine, await this.status.binfmt());
+    const qemuVersion = (await this.docker.getImage(inspect.Image).inspect()).Config.Labels?.[LABELS.qemuVersion] ?? null;
+    return { ...info, emulation: await this.emulationEvidence(container, verdict, qemuVersion ?? '') };
+  }
+
+  async logs(idOrName: string, tail: number): Promise<string> {
+    const container = await this.find(idOrName);
+    return this.readLogs(container, tail);
+  }
+
+  async stop(idOrName: string): Promise<RunInfo> {
+    const container = await this.find(idOrName);
+    try {
+      await container.stop({ t: 5 });
+    } catch (error) {
+      // 304: the container was already stopped, which is what the user asked for.
+      if ((error as { statusCode?: number }).statusCode !== 304) {
+        throw fromEngineError(error, `stop run ${idOrName}`);
+      }
+    }
+    logger.info({ event: 'run.stopped', runId: container.id.slice(0, 12) }, 'run stopped');
+    return this.runInfoFromInspect(await container.inspect());
+  }
+
+  async remove(idOrName: string): Promise<{ id: string }> {
+    const container = await this.find(idOrName);
+    try {
+      await container.remove({ force: true });
+    } catch (error) {
+      throw fromEngineError(error, `remove run ${idOrName}`);
+    }
+    logger.info({ event: 'run.removed', runId: container.id.slice(0, 12) }, 'run removed');
+    return { id: container.id.slice(0, 12) };
+  }
+}

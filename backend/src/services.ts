@@ -1,0 +1,28 @@
+import type Docker from 'dockerode';
+import { Augmenter } from './augment/augmenter.ts';
+import { loadBundle, type LoadedBundle } from './bundle/bundle.ts';
+import { createEngineClient } from './engine/client.ts';
+import { HelperImage } from './emulation/helper-image.ts';
+import { StatusService } from './emulation/status-service.ts';
+import { RunManager } from './runs/run-manager.ts';
+import { TaskRegistry } from './tasks/task-registry.ts';
+
+export interface Services {
+  docker: Docker;
+  bundle: LoadedBundle;
+  status: StatusService;
+  augmenter: Augmenter;
+  runs: RunManager;
+  tasks: TaskRegistry;
+}
+
+/** The composition root: wires the engine client, the bundle and the services that use them. */
+export async function createServices(options: { bundleDirectory: string; docker?: Docker }): Promise<Services> {
+  const docker = options.docker ?? createEngineClient();
+  const bundle = await loadBundle(options.bundleDirectory);
+  const helper = new HelperImage(docker, bundle);
+  const status = new StatusService(docker, bundle, helper);
+  const augmenter = new Augmenter(docker, bundle);
+  const runs = new RunManager(docker, augmenter, status);
+  return { docker, bundle, status, augmenter, runs, tasks: new TaskRegistry() };
+}

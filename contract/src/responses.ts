@@ -1,0 +1,144 @@
+import type { ApiError } from './errors.ts';
+import type { ArmPlatform, QemuArch } from './platforms.ts';
+
+/** One binfmt_misc entry as the kernel of the engine's host reports it. */
+export interface BinfmtHandler {
+  name: string;
+  enabled: boolean;
+  interpreter: string;
+  /** Single-letter flags as registered, for example ['F'] or ['O', 'C', 'F']. */
+  flags: string[];
+  offset: number;
+  /** Hex strings, as in the entry file. */
+  magic: string;
+  mask: string;
+  /** The ARM platforms whose ELF headers this entry's magic and mask match. */
+  matches: ArmPlatform[];
+}
+
+/**
+ * How a platform runs on this engine.
+ * - native: the engine's CPU runs it without emulation.
+ * - host-handler: a handler with the F flag runs plain and augmented images alike.
+ * - needs-qemu-in-image: a handler without F looks for its interpreter inside the
+ *   container, so only the augmented image runs.
+ * - cannot-run: no enabled handler matches, so neither image runs.
+ */
+export type VerdictCode = 'native' | 'host-handler' | 'needs-qemu-in-image' | 'cannot-run';
+
+export interface PlatformVerdict {
+  platform: ArmPlatform;
+  code: VerdictCode;
+  /** The handler the kernel will use, when there is one. */
+  handler?: string;
+  interpreter?: string;
+  flags?: string[];
+  /** One sentence for the user. */
+  message: string;
+  /** What to do, for cannot-run and other problems. */
+  fix?: string;
+  warnings: string[];
+}
+
+export interface EngineInfo {
+  os: string;
+  /** Docker's architecture name, for example amd64 or arm64. */
+  architecture: string;
+  kernelVersion: string;
+  serverVersion: string;
+  apiVersion: string;
+}
+
+export interface QemuBundleInfo {
+  arch: QemuArch;
+  /** Where the augmented image puts the interpreter. */
+  interpreterPath: string;
+  version: string;
+  sha256: string;
+}
+
+export interface StatusResponse {
+  engine: EngineInfo;
+  binfmt: {
+    /** False when binfmt_misc is switched off as a whole (its status file says disabled). */
+    enabled: boolean;
+    handlers: BinfmtHandler[];
+  };
+  platforms: PlatformVerdict[];
+  qemu: QemuBundleInfo[];
+}
+
+export type EmulationMode = 'native' | 'host-handler' | 'in-image';
+
+/** Evidence of how a run is emulated, read from the running container. */
+export interface RunEmulation {
+  /** What `uname -m` prints inside the container, or null when it could not run. */
+  machine: string | null;
+  /** The first word of the main process's command line in the container's process list. */
+  interpreter: string | null;
+  /** The binfmt_misc handler that matches the image's platform. */
+  handler: string | null;
+  handlerFlags: string[];
+  mode: EmulationMode;
+  /** True when the kernel loads QEMU from inside the image (handler without F). */
+  inImageQemuUsed: boolean;
+  qemuVersion: string | null;
+}
+
+export interface PublishedPort {
+  containerPort: number;
+  protocol: 'tcp' | 'udp';
+  hostIp: string;
+  hostPort: number;
+}
+
+export interface RunInfo {
+  id: string;
+  name: string;
+  /** The image reference the user asked for. */
+  image: string;
+  sourceImageId: string;
+  platform: ArmPlatform;
+  augmentedImage: string;
+  state: string;
+  createdAt: string;
+  ports: PublishedPort[];
+  endpoints: string[];
+  exposeOnLan: boolean;
+}
+
+export interface RunResult extends RunInfo {
+  emulation: RunEmulation;
+  /** True when an existing augmented image was reused instead of built. */
+  reusedAugmentedImage: boolean;
+  warnings: string[];
+}
+
+export interface AugmentResult {
+  augmentedImage: string;
+  augmentedImageId: string;
+  sourceImageId: string;
+  platform: ArmPlatform;
+  qemuVersion: string;
+  reused: boolean;
+}
+
+export type TaskState = 'pending' | 'running' | 'succeeded' | 'failed';
+
+export interface TaskInfo<Result = unknown> {
+  id: string;
+  kind: 'run' | 'augment';
+  state: TaskState;
+  /** The step in progress, in words. */
+  step: string;
+  /** The last lines of the task's log. */
+  log: string[];
+  createdAt: string;
+  updatedAt: string;
+  result?: Result;
+  error?: ApiError;
+}
+
+export interface TaskAccepted {
+  taskId: string;
+}

@@ -1,0 +1,26 @@
+/**
+ * Route paths of the backend API. Path parameters are filled in by the helpers,
+ * which encode them, so that no client builds a URL by hand.
+ */
+export const ROUTES = {
+  status: '/status',
+  runs: '/runs',
+  augmentedImages: '/augmented-images',
+} as const;
+
+export function taskPath(taskId: string): string {
+  return `/tasks/${encodeURIComponent(taskId)}`;
+}
+
+export function runPath(runId: string): string {
+  return `/runs/${encodeURIComponent(runId)}`;
+}
+
+export function runLogsPath(runId: string, tail?: number): string {
+  const query = tail === undefined ? '' : `?tail=${encodeURIComponent(String(tail))}`;
+  return `${runPath(runId)}/logs${query}`;
+}
+
+export function runStopPath(runId: string): string {
+  return `${runPath(runId)}/stop`;
+}

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Builds ARM Runner's sample and test images from Debian's busybox-static and
+# loads them into the engine. Each image is a docker-archive whose config names
+# the real platform, because `docker import --platform` is ignored by engine
+# 20.10 and would label the result amd64.
+# Usage: scripts/build-fixtures.sh [--no-load]
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+out="$root/build/images"
+load=1
+if [[ ${1:-} == --no-load ]]; then
+  load=0
+fi
+
+bash "$root/scripts/fetch-debs.sh" armhf armel arm64
+mkdir -p "$out"
+
+applets=(sh ash httpd uname cat echo ls sleep ps id env wget true false)
+
+# make_image DEB_ARCH ARCHITECTURE VARIANT TAG FILE TITLE EXPOSE
+make_image() {
+  local deb_arch=$1 architecture=$2 variant=$3 tag=$4 file=$5 title=$6 expose=$7
+  local work rootfs layer_sha config config_sha variant_json expose_json
+  work=$(mktemp -d)
+  rootfs="$work/rootfs"
+
+  mkdir -p "$rootfs/bin" "$rootfs/www/cgi-bin" "$rootfs/tmp"
+  cp "$root/build/debs/$deb_arch/bin/busybox" "$rootfs/bin/busybox"
+  for applet in "${applets[@]}"; do
+    ln -s busybox "$rootfs/bin/$applet"
+  done
+  cat >"$rootfs/www/index.html" <<HTML
+<!doctype html>
+<html><head><title>$title</title></head>
+<body><h1>$title</h1>
+<p>Served by busybox httpd from Debian's busybox-static:$deb_arch.</p>
+<p><a href="/cgi-bin/machine">What does uname -m say in here?</a></p>
+</body></html>
+HTML
+  printf '#!/bin/sh\necho "Content-Type: text/plain"\necho\nuname -m\n' >"$rootfs/www/cgi-bin/machine"
+  chmod 0755 "$rootfs/www/cgi-bin/machine"
+
+  mkdir -p "$work/archive/layer"
+  tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
+    -C "$rootfs" -cf "$work/archive/layer/layer.tar" .
+  layer_sha=$(sha256sum "$work/archive/layer/layer.tar" | cut -d' ' -f1)
+
+  variant_json=""
+  if [[ -n $variant ]]; then
+    variant_json="\"variant\":\"$variant\","
+  fi
+  expose_json=""
+  if [[ -n $expose ]]; then
+    expose_json="\"ExposedPorts\":{\"$expose/tcp\":{}},"
+  fi
+  config="{\"architecture\":\"$architecture\",${variant_json}\"os\":\"linux\",\"created\":\"1970-01-01T00:00:00Z\",\"config\":{${expose_json}\"Env\":[\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\"],\"Cmd\":[\"/bin/busybox\",\"httpd\",\"-f\",\"-v\",\"-p\",\"80\",\"-h\",\"/www\"],\"WorkingDir\":\"/\",\"Labels\":{\"org.opencontainers.image.title\":\"$title\"}},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:$layer_sha\"]},\"history\":[{\"created\":\"1970-01-01T00:00:00Z\",\"created_by\":\"scripts/build-fixtures.sh: busybox-static:$deb_arch\"}]}"
+  config_sha=$(printf '%s' "$config" | sha256sum | cut -d' ' -f1)
+  printf '%s' "$config" >"$work/archive/$config_sha.json"
+  printf '[{"Config":"%s.json","RepoTags":["%s"],"Layers":["layer/layer.tar"]}]' \
+    "$config_sha" "$tag" >"$work/archive/manifest.json"
+
+  tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
+    -C "$work/archive" -cf "$out/$file" .
+  rm -rf "$work"
+  echo "[build-fixtures] $tag -> build/images/$file"
+
+  if ((load)); then
+    docker load -q -i "$out/$file" >/dev/null
+  fi
+}
+
+make_image armhf arm v7 arm-runner-sample:armv7 sample-armv7.tar "ARM Runner sample (linux/arm/v7)" 80
+make_image armhf arm v7 arm-runner-fixture/httpd:armv7 fixture-httpd-armv7.tar "ARM Runner fixture (linux/arm/v7)" 80
+make_image arm64 arm64 "" arm-runner-fixture/httpd:arm64 fixture-httpd-arm64.tar "ARM Runner fixture (linux/arm64)" 80
+make_image armhf arm v7 arm-runner-fixture/httpd-noexpose:armv7 fixture-httpd-noexpose-armv7.tar "ARM Runner fixture without EXPOSE (linux/arm/v7)" ""
