@@ -38,7 +38,12 @@ make_image() {
 <p><a href="/cgi-bin/machine">What does uname -m say in here?</a></p>
 </body></html>
 HTML
-  printf '#!/bin/sh\necho "Content-Type: text/plain"\necho\nuname -m\n' >"$rootfs/www/cgi-bin/machine"
+  # CGI headers end with CRLF, because strict HTTP clients reject bare LF.
+  cat >"$rootfs/www/cgi-bin/machine" <<'CGI'
+#!/bin/sh
+printf 'Content-Type: text/plain\r\n\r\n'
+uname -m
+CGI
   chmod 0755 "$rootfs/www/cgi-bin/machine"
 
   mkdir -p "$work/archive/layer"

@@ -104,7 +104,7 @@ export class Augmenter {
         Labels: { ...managedLabels('augment-build'), [LABELS.sourceImageId]: source.id },
         NetworkDisabled: true,
         platform: source.platform,
-      } as Docker.ContainerCreateOptions);
+      });
     } catch (error) {
       throw fromEngineError(error, `create a container from ${source.reference} to add QEMU`);
     }

@@ -39,7 +39,7 @@ export async function readBinfmtState(docker: Docker, helper: HelperImage): Prom
   try {
     await container.start();
     const exit = (await container.wait()) as { StatusCode: number };
-    const output = demuxDockerStream((await container.logs({ stdout: true, stderr: true, follow: false })) as Buffer);
+    const output = demuxDockerStream((await container.logs({ stdout: true, stderr: true, follow: false })));
 
     const state = parseBinfmtListing(output.stdout);
     if (!/(^|\/)status:/m.test(output.stdout)) {

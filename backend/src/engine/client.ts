@@ -8,14 +8,22 @@ export function createEngineClient(): Docker {
   return new Docker();
 }
 
+/** The fields of GET /info that ARM Runner reads. */
+interface EngineInfoFields {
+  OSType?: string;
+  Architecture?: string;
+  KernelVersion?: string;
+  ServerVersion?: string;
+}
+
 export async function readEngineInfo(docker: Docker): Promise<EngineInfo> {
   try {
-    const [info, version] = await Promise.all([docker.info() as Promise<Record<string, unknown>>, docker.version()]);
+    const [info, version] = await Promise.all([docker.info() as Promise<EngineInfoFields>, docker.version()]);
     return {
-      os: String(info.OSType ?? 'linux'),
-      architecture: dockerArchitecture(String(info.Architecture ?? '')),
-      kernelVersion: String(info.KernelVersion ?? ''),
-      serverVersion: String(info.ServerVersion ?? version.Version),
+      os: info.OSType ?? 'linux',
+      architecture: dockerArchitecture(info.Architecture ?? ''),
+      kernelVersion: info.KernelVersion ?? '',
+      serverVersion: info.ServerVersion ?? version.Version,
       apiVersion: version.ApiVersion,
     };
   } catch (error) {

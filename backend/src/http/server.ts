@@ -61,7 +61,7 @@ export function buildServer(services: Services) {
     return reply.code(202).send({ taskId: task.id });
   });
 
-  app.get('/tasks/:id', async (request) => {
+  app.get('/tasks/:id', (request) => {
     const { id } = parseOrThrow(IdParams, request.params, 'task id');
     const task = services.tasks.get(id);
     if (task === undefined) {

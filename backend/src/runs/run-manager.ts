@@ -174,7 +174,7 @@ export class RunManager {
         },
         HostConfig: { PortBindings: plan.portBindings },
         platform,
-      } as Docker.ContainerCreateOptions);
+      });
     } catch (error) {
       throw fromEngineError(error, `create a container from ${augmentedImage}`);
     }
@@ -260,7 +260,7 @@ export class RunManager {
   }
 
   private async readLogs(container: Docker.Container, tail: number): Promise<string> {
-    const buffer = (await container.logs({ stdout: true, stderr: true, follow: false, tail })) as Buffer;
+    const buffer = (await container.logs({ stdout: true, stderr: true, follow: false, tail }));
     return demuxDockerStream(buffer).combined;
   }
 
@@ -327,7 +327,7 @@ export class RunManager {
   async stop(idOrName: string): Promise<RunInfo> {
     const container = await this.find(idOrName);
     try {
-      await container.stop({ t: 5 });
+      await container.stop({ t: 3 });
     } catch (error) {
       // 304: the container was already stopped, which is what the user asked for.
       if ((error as { statusCode?: number }).statusCode !== 304) {

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { entryMatchesHeader, parseBinfmtEntry, parseBinfmtListing, platformsMatchedBy } from './binfmt.ts';
+
+// Entries as the kernel prints them, copied from a Debian 12 machine.
+const QEMU_ARM = `enabled
+interpreter /usr/bin/qemu-arm-static
+flags: 
+offset 0
+magic 7f454c4601010100000000000000000002002800
+mask ffffffffffffff00fffffffffffffffffeffffff
+`;
+
+const QEMU_AARCH64_F = `enabled
+interpreter /usr/bin/qemu-aarch64-static
+flags: OCF
+offset 0
+magic 7f454c460201010000000000000000000200b700
+mask ffffffffffffff00fffffffffffffffffeffffff
+`;
+
+describe('parseBinfmtEntry', () => {
+  it('reads interpreter, flags, offset, magic and mask', () => {
+    expect(parseBinfmtEntry(QEMU_AARCH64_F)).toEqual({
+      enabled: true,
+      interpreter: '/usr/bin/qemu-aarch64-static',
+      flags: ['O', 'C', 'F'],
+      offset: 0,
+      magic: '7f454c460201010000000000000000000200b700',
+      mask: 'ffffffffffffff00fffffffffffffffffeffffff',
+    });
+  });
+
+  it('reads an empty flags line as no flags', () => {
+    expect(parseBinfmtEntry(QEMU_ARM)?.flags).toEqual([]);
+  });
+
+  it('reads a disabled entry', () => {
+    expect(parseBinfmtEntry(QEMU_ARM.replace('enabled', 'disabled'))?.enabled).toBe(false);
+  });
+
+  it('ignores extension entries, which have no magic', () => {
+    expect(parseBinfmtEntry('enabled\ninterpreter /usr/bin/mono\nflags: \nextension .exe\n')).toBeNull();
+  });
+
+  it('returns null for garbage', () => {
+    expect(parseBinfmtEntry('')).toBeNull();
+    expect(parseBinfmtEntry('enabled\ninterpreter /x\nmagic zz\n')).toBeNull();
+  });
+});
+
+describe('magic and mask matching', () => {
+  it('matches 32-bit ARM by content, whatever the entry is called', () => {
+    const entry = parseBinfmtEntry(QEMU_ARM);
+    expect(entry).not.toBeNull();
+    expect(platformsMatchedBy(entry!)).toEqual(['linux/arm/v6', 'linux/arm/v7']);
+  });
+
+  it('matches AArch64 only for arm64', () => {
+    expect(platformsMatchedBy(parseBinfmtEntry(QEMU_AARCH64_F)!)).toEqual(['linux/arm64']);
+  });
+
+  it('does not match x86_64 ELF with an ARM entry', () => {
+    const x86Header = new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0x3e, 0]);
+    expect(entryMatchesHeader(parseBinfmtEntry(QEMU_ARM)!, x86Header)).toBe(false);
+  });
+
+  it('honours the offset', () => {
+    const header = new Uint8Array([0, 0, 0xca, 0xfe]);
+    expect(entryMatchesHeader({ offset: 2, magic: 'cafe', mask: 'ffff' }, header)).toBe(true);
+    expect(entryMatchesHeader({ offset: 1, magic: 'cafe', mask: 'ffff' }, header)).toBe(false);
+    expect(entryMatchesHeader({ offset: 3, magic: 'cafe', mask: 'ffff' }, header)).toBe(false);
+  });
+});
+
+describe('parseBinfmtListing', () => {
+  const listing = [
+    '/host/binfmt_misc/status:enabled',
+    ...QEMU_ARM.trimEnd().split('\n').map((line) => `/host/binfmt_misc/qemu-arm:${line}`),
+    ...QEMU_AARCH64_F.trimEnd().split('\n').map((line) => `/host/binfmt_misc/my-arm64:${line}`),
+  ].join('\n');
+
+  it('lists every magic entry with the platforms it matches', () => {
+    const state = parseBinfmtListing(listing);
+    expect(state.enabled).toBe(true);
+    expect(state.handlers.map((handler) => [handler.name, handler.matches])).toEqual([
+      ['my-arm64', ['linux/arm64']],
+      ['qemu-arm', ['linux/arm/v6', 'linux/arm/v7']],
+    ]);
+  });
+
+  it('keeps an empty flags line empty', () => {
+    const qemuArm = parseBinfmtListing(listing).handlers.find((handler) => handler.name === 'qemu-arm');
+    expect(qemuArm?.flags).toEqual([]);
+  });
+
+  it('reports binfmt_misc switched off', () => {
+    expect(parseBinfmtListing('/binfmt/status:disabled').enabled).toBe(false);
+  });
+});

@@ -1,0 +1,78 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Docker from 'dockerode';
+import { LABELS } from '../../src/engine/labels.ts';
+import { demuxDockerStream } from '../../src/engine/streams.ts';
+import { createServices, type Services } from '../../src/services.ts';
+
+export const REPOSITORY_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const BUNDLE_DIR = path.join(REPOSITORY_ROOT, 'build', 'bundle');
+export const CLI_PATH = path.join(REPOSITORY_ROOT, 'backend', 'bin', 'arm-runner.mjs');
+
+export const FIXTURES = {
+  armv7: 'arm-runner-fixture/httpd:armv7',
+  arm64: 'arm-runner-fixture/httpd:arm64',
+  noExpose: 'arm-runner-fixture/httpd-noexpose:armv7',
+  sample: 'arm-runner-sample:armv7',
+} as const;
+
+/**
+ * Connects to the real engine and checks the fixtures. It throws instead of
+ * skipping, so a machine without an engine fails the run.
+ */
+export async function connectToEngine(): Promise<Services> {
+  const docker = new Docker();
+  try {
+    await docker.ping();
+  } catch (error) {
+    throw new Error(`The Docker engine is not reachable (${String(error)}). Run scripts/provision-engine.sh first.`);
+  }
+  for (const reference of Object.values(FIXTURES)) {
+    try {
+      await docker.getImage(reference).inspect();
+    } catch {
+      throw new Error(`Fixture image ${reference} is missing. Run scripts/prepare-assets.sh first.`);
+    }
+  }
+  return createServices({ bundleDirectory: BUNDLE_DIR, docker });
+}
+
+export async function allContainerIds(docker: Docker): Promise<string[]> {
+  return (await docker.listContainers({ all: true })).map((container) => container.Id).sort();
+}
+
+export async function managedImageIds(docker: Docker, role: string): Promise<string[]> {
+  const images = await docker.listImages({ filters: { label: [`${LABELS.managed}=true`, `${LABELS.role}=${role}`] } });
+  return images.map((image) => image.Id).sort();
+}
+
+/** Removes the runs a test left behind. Only containers with ARM Runner's run label are touched. */
+export async function removeManagedRuns(docker: Docker): Promise<void> {
+  const runs = await docker.listContainers({ all: true, filters: { label: [`${LABELS.managed}=true`, `${LABELS.role}=run`] } });
+  for (const run of runs) {
+    await docker.getContainer(run.Id).remove({ force: true });
+  }
+}
+
+/** Runs a plain image (no QEMU added) to completion and returns its exit code and output. */
+export async function runPlain(docker: Docker, image: string, command: string[]): Promise<{ exitCode: number; output: string }> {
+  const container = await docker.createContainer({ Image: image, Cmd: command });
+  try {
+    // Some runc versions report an exec failure from start, others from the
+    // process's own output, so both are collected.
+    let startError = '';
+    await container.start().catch((error: unknown) => {
+      startError = String(error);
+    });
+    const { StatusCode } = (await container.wait()) as { StatusCode: number };
+    const logs = (await container.logs({ stdout: true, stderr: true })) as Buffer;
+    return { exitCode: StatusCode, output: `${startError}${demuxDockerStream(logs).combined}` };
+  } finally {
+    await container.remove({ force: true });
+  }
+}
+
+export async function fetchText(url: string): Promise<string> {
+  const response = await fetch(url);
+  return response.text();
+}
