@@ -50,7 +50,10 @@ export class TaskRegistry {
         task.state = 'failed';
         task.error = armError.toApiError();
         task.updatedAt = new Date().toISOString();
-        logger.warn({ event: 'task.failed', taskId: task.id, kind, code: armError.code, err: error }, 'task failed');
+        // The stack matters only for unexpected failures. Expected ones, such
+        // as a missing image, are logged by their code and message.
+        const cause = armError.code === 'INTERNAL' ? { err: error } : { reason: armError.message };
+        logger.warn({ event: 'task.failed', taskId: task.id, kind, code: armError.code, ...cause }, 'task failed');
       },
     );
     return task;
