@@ -65,7 +65,7 @@ export async function runPlain(docker: Docker, image: string, command: string[])
       startError = String(error);
     });
     const { StatusCode } = (await container.wait()) as { StatusCode: number };
-    const logs = (await container.logs({ stdout: true, stderr: true })) as Buffer;
+    const logs = (await container.logs({ stdout: true, stderr: true }));
     return { exitCode: StatusCode, output: `${startError}${demuxDockerStream(logs).combined}` };
   } finally {
     await container.remove({ force: true });
