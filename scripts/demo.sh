@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The main job on a fresh Debian machine, in one command: provision the engine
-# and QEMU, install and build ARM Runner, make its assets, then run the
-# built-in sample (a busybox web server built for linux/arm/v7) and print its
-# endpoint and emulation evidence.
+# Runs the main job on a fresh Debian machine in one command. It provisions the
+# engine and QEMU, installs and builds ARM Runner and makes its assets. Then it
+# runs the built-in sample, a busybox web server built for linux/arm/v7, and
+# prints its endpoint and emulation evidence.
 #
 # When the engine's host has no binfmt_misc handler for 32-bit ARM, the script
 # registers qemu-arm WITHOUT the F flag. That is the state in which only the

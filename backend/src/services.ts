@@ -16,7 +16,7 @@ export interface Services {
   tasks: TaskRegistry;
 }
 
-/** The composition root: wires the engine client, the bundle and the services that use them. */
+/** Creates the engine client, loads the bundle and wires the services that use them (the composition root). */
 export async function createServices(options: { bundleDirectory: string; docker?: Docker }): Promise<Services> {
   const docker = options.docker ?? createEngineClient();
   const bundle = await loadBundle(options.bundleDirectory);

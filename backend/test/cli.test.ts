@@ -118,7 +118,7 @@ describe('arm-runner CLI', () => {
 
   it('bounded wait runs out with a clear error and no container', async () => {
     const before = await allContainerIds(services.docker);
-    // Port 81 is a port the fixture does not listen on, so the endpoint never answers.
+    // The fixture does not listen on port 81, so the endpoint never responds.
     const result = await cli('run', FIXTURES.noExpose, '--publish', '0:81', '--wait', '3', '--json');
     expect(result.exitCode).not.toBe(0);
     const error = JSON.parse(result.stderr) as { code: string; message: string };

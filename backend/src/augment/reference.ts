@@ -92,7 +92,7 @@ function platformSlug(platform: ArmPlatform): string {
 }
 
 /**
- * The augmented image's own tag. It names the source and the platform, for
+ * Returns the augmented image's own tag. It names the source and the platform, for
  * example arm-runner/team/app:1.0-linux-arm-v7, and lives under its own
  * repository so that it never moves a tag the user owns.
  */

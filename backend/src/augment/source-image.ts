@@ -18,7 +18,7 @@ export interface SourceImage {
 /**
  * Resolves a local image and checks its os, architecture and variant.
  * Never substitutes a platform: when the local image is not the requested
- * platform, it fails and says how to get the right one.
+ * platform, it fails with the command that gets the right one.
  */
 export async function resolveSourceImage(
   docker: Docker,

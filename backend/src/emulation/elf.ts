@@ -17,11 +17,13 @@ export function readElfInfo(bytes: Uint8Array): ElfInfo | null {
   if (bytes.length < 52 || bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) {
     return null;
   }
-  const elfClass = bytes[4] === 1 ? 32 : bytes[4] === 2 ? 64 : null;
-  const littleEndian = bytes[5] === 1 ? true : bytes[5] === 2 ? false : null;
-  if (elfClass === null || littleEndian === null) {
+  // e_ident[EI_CLASS] is 1 for 32-bit and 2 for 64-bit. e_ident[EI_DATA] is 1
+  // for little-endian and 2 for big-endian.
+  if ((bytes[4] !== 1 && bytes[4] !== 2) || (bytes[5] !== 1 && bytes[5] !== 2)) {
     return null;
   }
+  const elfClass = bytes[4] === 1 ? 32 : 64;
+  const littleEndian = bytes[5] === 1;
 
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const u16 = (offset: number): number => view.getUint16(offset, littleEndian);

@@ -52,9 +52,11 @@ describe('classifyImagePlatform', () => {
 
   it('treats arm without variant as v7 with a warning', () => {
     const result = classifyImagePlatform('linux', 'arm', undefined, 'amd64');
-    expect(result.kind).toBe('arm');
-    expect(result.kind === 'arm' && result.platform).toBe('linux/arm/v7');
-    expect(result.kind === 'arm' && result.warnings.length).toBe(1);
+    if (result.kind !== 'arm') {
+      throw new Error(`expected an ARM platform, got ${result.kind}`);
+    }
+    expect(result.platform).toBe('linux/arm/v7');
+    expect(result.warnings).toHaveLength(1);
   });
 
   it('classifies arm64 with or without v8', () => {

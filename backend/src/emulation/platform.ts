@@ -46,7 +46,7 @@ export function emulatorFor(platform: ArmPlatform): QemuArch {
   return platform === 'linux/arm64' ? 'aarch64' : 'arm';
 }
 
-/** What `uname -m` prints for a platform under QEMU's matching CPU model. */
+/** Returns what `uname -m` prints for a platform under QEMU's matching CPU model. */
 export function expectedMachine(platform: ArmPlatform): string {
   switch (platform) {
     case 'linux/arm/v6':

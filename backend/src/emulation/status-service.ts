@@ -17,7 +17,7 @@ export class StatusService {
     private readonly helper: HelperImage,
   ) {}
 
-  /** The engine's facts. The architecture never changes while the engine runs, so it is read once. */
+  /** Returns the engine's facts. The architecture cannot change while the engine runs, so it is read once. */
   async engine(): Promise<EngineInfo> {
     this.engineInfo ??= await readEngineInfo(this.docker);
     return this.engineInfo;

@@ -17,7 +17,7 @@ export const REGISTER_HANDLER_FIX =
   'and binfmt-support. On Docker Desktop, restart Docker Desktop, which registers its handlers at start. ' +
   'Handlers are kernel state, so a reboot or a VM restart removes them.';
 
-/** The enabled handlers whose magic and mask match the platform, in listing order. */
+/** Returns the enabled handlers whose magic and mask match the platform, in listing order. */
 export function matchingHandlers(platform: ArmPlatform, state: BinfmtState): BinfmtHandler[] {
   if (!state.enabled) {
     return [];

@@ -9,11 +9,11 @@ import type { Services } from '../services.ts';
 
 const IdParams = z.object({ id: z.string().min(1).max(128) }).strict();
 
-function parseOrThrow<Schema extends z.ZodType>(schema: Schema, value: unknown, what: string): z.output<Schema> {
+function parseOrThrow<Schema extends z.ZodType>(schema: Schema, value: unknown, subject: string): z.output<Schema> {
   const parsed = schema.safeParse(value ?? {});
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || what}: ${issue.message}`).join('; ');
-    throw new ArmRunnerError('INVALID_REQUEST', `The ${what} is invalid. ${problems}`);
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || subject}: ${issue.message}`).join('; ');
+    throw new ArmRunnerError('INVALID_REQUEST', `The ${subject} is invalid. ${problems}`);
   }
   return parsed.data;
 }

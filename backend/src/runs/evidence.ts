@@ -34,7 +34,7 @@ export async function execInContainer(
   return { exitCode: info.ExitCode, stdout: output.stdout, stderr: output.stderr };
 }
 
-/** What `uname -m` prints inside the container, or null when the image has no uname. */
+/** Returns what `uname -m` prints inside the container, or null when the image has no uname. */
 export async function readMachine(container: Docker.Container): Promise<string | null> {
   try {
     const result = await execInContainer(container, ['uname', '-m']);
@@ -66,7 +66,7 @@ export async function readMainCommand(container: Docker.Container): Promise<stri
   return processes[0]?.[commandColumn] ?? null;
 }
 
-/** The interpreter in a command line: its first word when that word is a QEMU binary. */
+/** Returns the first word of a command line when that word is a QEMU binary, else null. */
 export function interpreterFromCommand(commandLine: string | null): string | null {
   const firstWord = commandLine?.trim().split(/\s+/)[0];
   if (firstWord === undefined || firstWord === '') {

@@ -8,7 +8,7 @@ function lastLines(text: string): string {
 }
 
 /**
- * Classifies a run whose program stopped before its endpoint answered, from
+ * Classifies a run whose program stopped before its endpoint responded, from
  * its exit code and its output. The kernel's and runc's words are kept as detail.
  */
 export function classifyEarlyExit(imageReference: string, exitCode: number, output: string): ArmRunnerError {

@@ -32,7 +32,7 @@ export function parseExposedPorts(exposed: Record<string, unknown> | undefined |
 
 /**
  * Parses a CLI publish spec: CONTAINER, HOST:CONTAINER, with an optional
- * /tcp or /udp suffix. HOST 0 asks for any free port.
+ * /tcp or /udp suffix. HOST 0 requests any free port.
  */
 export function parsePublishSpec(spec: string): Required<PortMapping> {
   const match = /^(?:(\d{1,5}):)?(\d{1,5})(?:\/(tcp|udp))?$/.exec(spec.trim());

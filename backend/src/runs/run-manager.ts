@@ -17,7 +17,7 @@ import { LABELS, managedLabels, roleFilter } from '../engine/labels.ts';
 import { demuxDockerStream } from '../engine/streams.ts';
 import type { StatusService } from '../emulation/status-service.ts';
 import { logger } from '../log.ts';
-import { answersHttp } from './endpoint-probe.ts';
+import { respondsToHttp } from './endpoint-probe.ts';
 import { interpreterFromCommand, readMachine, readMainCommand } from './evidence.ts';
 import { classifyEarlyExit } from './failure.ts';
 import { parseExposedPorts, planPortBindings } from './ports.ts';
@@ -31,6 +31,18 @@ const PROBE_TIMEOUT_MS = 1000;
 const PLATFORM_ENV: Partial<Record<ArmPlatform, string[]>> = {
   'linux/arm/v6': ['QEMU_CPU=arm1176'],
 };
+
+/** Maps a platform verdict to the mode a run under it has. A run never starts under cannot-run. */
+function emulationMode(verdict: PlatformVerdict): RunEmulation['mode'] {
+  switch (verdict.code) {
+    case 'native':
+      return 'native';
+    case 'host-handler':
+      return 'host-handler';
+    default:
+      return 'in-image';
+  }
+}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -102,7 +114,7 @@ export class RunManager {
     private readonly status: StatusService,
   ) {}
 
-  /** Resolves, augments and starts an image, then waits for its first endpoint to answer HTTP. */
+  /** Resolves, augments and starts an image, then waits until its first endpoint responds to HTTP. */
   async start(request: ParsedRunRequest, onStep: StepReporter = () => undefined): Promise<RunResult> {
     onStep(`Resolving ${request.image}`);
     const engine = await this.status.engine();
@@ -206,7 +218,7 @@ export class RunManager {
         onStep(`Waiting for ${endpoint} to answer`);
         announced = true;
       }
-      if (await answersHttp(endpoint, PROBE_TIMEOUT_MS)) {
+      if (await respondsToHttp(endpoint, PROBE_TIMEOUT_MS)) {
         return info;
       }
 
@@ -225,8 +237,14 @@ export class RunManager {
   }
 
   private async emulationEvidence(container: Docker.Container, verdict: PlatformVerdict, qemuVersion: string): Promise<RunEmulation> {
-    const [machine, mainCommand] = await Promise.all([readMachine(container), readMainCommand(container).catch(() => null)]);
-    const mode = verdict.code === 'native' ? 'native' : verdict.code === 'host-handler' ? 'host-handler' : 'in-image';
+    const [machine, mainCommand] = await Promise.all([
+      readMachine(container),
+      readMainCommand(container).catch((error: unknown) => {
+        logger.warn({ event: 'evidence.top-failed', containerId: container.id, err: error }, 'could not read the process list');
+        return null;
+      }),
+    ]);
+    const mode = emulationMode(verdict);
     return {
       machine,
       interpreter: interpreterFromCommand(mainCommand),
@@ -305,7 +323,7 @@ export class RunManager {
     return this.docker.getContainer(matches[0].Id);
   }
 
-  /** One run with fresh emulation evidence when it is running. */
+  /** Returns one run, with fresh emulation evidence when it is running. */
   async get(idOrName: string): Promise<RunInfo & { emulation?: RunEmulation }> {
     const container = await this.find(idOrName);
     const inspect = await container.inspect();

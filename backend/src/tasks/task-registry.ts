@@ -15,7 +15,7 @@ export interface TaskContext {
  * that clients poll, because the Docker Desktop extension API has no
  * streaming and no timeouts.
  *
- * NOTE: tasks live in memory, so a backend restart forgets unfinished ones.
+ * NOTE: tasks live in memory, so a backend restart loses unfinished ones.
  * The runs they created are still found through their labels.
  */
 export class TaskRegistry {

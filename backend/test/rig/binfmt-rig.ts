@@ -40,7 +40,7 @@ function remove(name: string): void {
   writeFileSync(path.join(BINFMT_DIR, name), '-1');
 }
 
-/** Every entry whose magic matches 32- or 64-bit ARM ELF. Other entries are never touched. */
+/** Reads every entry whose magic matches 32- or 64-bit ARM ELF. Other entries are never touched. */
 export function readArmEntries(): SavedEntry[] {
   ensureMounted();
   const entries: SavedEntry[] = [];

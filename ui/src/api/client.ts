@@ -41,7 +41,7 @@ export function toApiError(error: unknown): ApiError {
     }
     return { code: 'ENGINE_UNREACHABLE', message: candidate.message };
   }
-  return { code: 'INTERNAL', message: 'The ARM Runner backend did not answer.' };
+  return { code: 'INTERNAL', message: 'The ARM Runner backend did not respond.' };
 }
 
 export function createApi(client: DesktopClient): ArmRunnerApi {
@@ -52,7 +52,7 @@ export function createApi(client: DesktopClient): ArmRunnerApi {
   };
 }
 
-/** The API over the ddClient that Docker Desktop (or the standalone host) injects. */
+/** Creates the API over the ddClient that Docker Desktop (or the standalone host) injects. */
 export function createDesktopApi(): ArmRunnerApi {
   return createApi(createDockerDesktopClient());
 }
