@@ -13,7 +13,8 @@ if [[ ${1:-} == --no-load ]]; then
   load=0
 fi
 
-bash "$root/scripts/fetch-debs.sh" armhf armel arm64
+native=$(dpkg --print-architecture)
+bash "$root/scripts/fetch-debs.sh" armhf armel arm64 "$native"
 mkdir -p "$out"
 
 applets=(sh ash httpd uname cat echo ls sleep ps id env wget true false)
@@ -79,3 +80,8 @@ make_image armhf arm v7 arm-runner-sample:armv7 sample-armv7.tar "ARM Runner sam
 make_image armhf arm v7 arm-runner-fixture/httpd:armv7 fixture-httpd-armv7.tar "ARM Runner fixture (linux/arm/v7)" 80
 make_image arm64 arm64 "" arm-runner-fixture/httpd:arm64 fixture-httpd-arm64.tar "ARM Runner fixture (linux/arm64)" 80
 make_image armhf arm v7 arm-runner-fixture/httpd-noexpose:armv7 fixture-httpd-noexpose-armv7.tar "ARM Runner fixture without EXPOSE (linux/arm/v7)" ""
+# An image for the engine's own architecture, which needs no emulation.
+make_image "$native" "$native" "" "arm-runner-fixture/httpd:$native" "fixture-httpd-$native.tar" "ARM Runner fixture ($native)" 80
+# An image whose config claims riscv64, a platform ARM Runner does not emulate.
+# Its content is the armhf busybox, because only the config is checked.
+make_image armhf riscv64 "" arm-runner-fixture/config-riscv64:test fixture-config-riscv64.tar "ARM Runner fixture (config says riscv64)" 80

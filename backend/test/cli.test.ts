@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Services } from '../src/services.ts';
 import { readArmEntries, restoreArmEntries, setArmHandlers, type SavedEntry } from './rig/binfmt-rig.ts';
-import { CLI_PATH, FIXTURES, allContainerIds, connectToEngine, fetchText, removeManagedRuns } from './rig/engine-rig.ts';
+import { CLI_PATH, FIXTURES, allContainerIds, connectToEngine, fetchText, managedRunIds, removeRunsCreatedSince } from './rig/engine-rig.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -26,16 +26,18 @@ async function cli(...args: string[]): Promise<CliResult> {
 
 let services: Services;
 let savedEntries: SavedEntry[];
+let runIdsBefore: string[];
 
 beforeAll(async () => {
   services = await connectToEngine();
   savedEntries = readArmEntries();
+  runIdsBefore = await managedRunIds(services.docker);
   setArmHandlers({ arm: '', aarch64: '' });
 });
 
 afterAll(async () => {
   restoreArmEntries(savedEntries);
-  await removeManagedRuns(services.docker);
+  await removeRunsCreatedSince(services.docker, runIdsBefore);
 });
 
 describe('arm-runner CLI', () => {
@@ -108,6 +110,22 @@ describe('arm-runner CLI', () => {
     expect(result.stdout).toBe('');
     expect(JSON.parse(result.stderr)).toMatchObject({ code: 'INVALID_IMAGE_REFERENCE' });
     expect(await allContainerIds(services.docker)).toEqual(before);
+  });
+
+  it('invalid option values name the option', async () => {
+    const wait = await cli('run', FIXTURES.armv7, '--wait', '0', '--json');
+    expect(wait.exitCode).not.toBe(0);
+    expect(JSON.parse(wait.stderr)).toMatchObject({ code: 'INVALID_REQUEST', message: '--wait must be a whole number from 1 to 600, not "0".' });
+
+    const tail = await cli('logs', 'anything', '--tail', 'abc', '--json');
+    expect(tail.exitCode).not.toBe(0);
+    expect(JSON.parse(tail.stderr)).toMatchObject({ code: 'INVALID_REQUEST' });
+
+    const empty = await cli('run', '', '--json');
+    expect(JSON.parse(empty.stderr)).toMatchObject({ code: 'INVALID_REQUEST', message: 'The run request is invalid. image: Image reference is empty.' });
+
+    const address = await cli('run', FIXTURES.armv7, '--publish', '127.0.0.1:8080:80', '--json');
+    expect(JSON.parse(address.stderr)).toMatchObject({ code: 'INVALID_PORT' });
   });
 
   it('errors are plain text without --json', async () => {

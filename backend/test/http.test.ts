@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer, listen } from '../src/http/server.ts';
 import type { Services } from '../src/services.ts';
 import { readArmEntries, restoreArmEntries, setArmHandlers, type SavedEntry } from './rig/binfmt-rig.ts';
-import { FIXTURES, connectToEngine, fetchText, removeManagedRuns } from './rig/engine-rig.ts';
+import { FIXTURES, connectToEngine, fetchText, managedRunIds, removeRunsCreatedSince } from './rig/engine-rig.ts';
 
 interface Reply {
   status: number;
@@ -16,6 +16,7 @@ interface Reply {
 
 let services: Services;
 let savedEntries: SavedEntry[];
+let runIdsBefore: string[];
 let app: ReturnType<typeof buildServer>;
 let socketDirectory: string;
 let socketPath: string;
@@ -55,6 +56,7 @@ async function waitForTask(taskId: string): Promise<TaskInfo<RunResult>> {
 beforeAll(async () => {
   services = await connectToEngine();
   savedEntries = readArmEntries();
+  runIdsBefore = await managedRunIds(services.docker);
   setArmHandlers({ arm: '', aarch64: '' });
 
   socketDirectory = mkdtempSync(path.join(os.tmpdir(), 'arm-runner-socket-'));
@@ -69,7 +71,7 @@ afterAll(async () => {
   await app.close();
   rmSync(socketDirectory, { recursive: true, force: true });
   restoreArmEntries(savedEntries);
-  await removeManagedRuns(services.docker);
+  await removeRunsCreatedSince(services.docker, runIdsBefore);
 });
 
 describe('HTTP API on a unix socket', () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArmRunnerError } from '../src/errors.ts';
 import type { Services } from '../src/services.ts';
 import { readArmEntries, restoreArmEntries, setArmHandlers, type SavedEntry } from './rig/binfmt-rig.ts';
-import { FIXTURES, allContainerIds, connectToEngine, fetchText, managedImageIds, removeManagedRuns, runPlain } from './rig/engine-rig.ts';
+import { FIXTURES, allContainerIds, connectToEngine, fetchText, managedImageIds, managedRunIds, removeRunsCreatedSince, runPlain } from './rig/engine-rig.ts';
 
 function request(image: string, overrides: Partial<ParsedRunRequest> = {}): ParsedRunRequest {
   return { image, publish: [], exposeOnLan: false, waitSeconds: 60, ...overrides };
@@ -22,15 +22,17 @@ async function expectRunError(services: Services, runRequest: ParsedRunRequest, 
 
 let services: Services;
 let savedEntries: SavedEntry[];
+let runIdsBefore: string[];
 
 beforeAll(async () => {
   services = await connectToEngine();
   savedEntries = readArmEntries();
+  runIdsBefore = await managedRunIds(services.docker);
 });
 
 afterAll(async () => {
   restoreArmEntries(savedEntries);
-  await removeManagedRuns(services.docker);
+  await removeRunsCreatedSince(services.docker, runIdsBefore);
 });
 
 describe('engine with no ARM handler', () => {
@@ -50,7 +52,7 @@ describe('engine with no ARM handler', () => {
       ['linux/arm/v7', 'cannot-run'],
       ['linux/arm64', 'cannot-run'],
     ]);
-    expect(status.platforms[1]?.fix).toMatch(/Register a QEMU handler/);
+    expect(status.platforms[1]?.fix).toMatch(/Register a qemu-arm handler/);
   });
 
   it('run fails before creating any container', async () => {
@@ -180,6 +182,33 @@ describe('engine with handlers without the F flag', () => {
     const error = await expectRunError(services, request(FIXTURES.arm64, { platform: 'linux/arm/v7' }), 'PLATFORM_MISMATCH');
     expect(error.message).toContain('linux/arm64, not linux/arm/v7');
     expect(await allContainerIds(services.docker)).toEqual(before);
+  });
+
+  it('native image needs no emulation', async () => {
+    const before = await allContainerIds(services.docker);
+    const error = await expectRunError(services, request(FIXTURES.native), 'RUNS_NATIVELY');
+    expect(error.message).toContain('nothing to emulate');
+    expect(await allContainerIds(services.docker)).toEqual(before);
+  });
+
+  it('riscv64 image is unsupported', async () => {
+    const error = await expectRunError(services, request(FIXTURES.riscv64), 'UNSUPPORTED_PLATFORM');
+    expect(error.message).toContain('linux/riscv64');
+  });
+
+  it('restarted backend finds its runs', async () => {
+    const run = await services.runs.start(request(FIXTURES.armv7));
+
+    const restarted = await connectToEngine();
+    const listed = (await restarted.runs.list()).find((candidate) => candidate.id === run.id);
+    expect(listed?.image).toBe(FIXTURES.armv7);
+    expect(listed?.platform).toBe('linux/arm/v7');
+    expect(listed?.endpoints).toEqual(run.endpoints);
+    const inspected = await restarted.runs.get(run.id);
+    expect(inspected.emulation?.machine).toBe('armv7l');
+    expect(inspected.emulation?.interpreter).toBe('/usr/bin/qemu-arm-static');
+
+    await restarted.runs.remove(run.id);
   });
 
   it('unknown image gets a clear error', async () => {

@@ -21,6 +21,7 @@ export const ERROR_CODES = [
   'PROGRAM_EXITED',
   'ENDPOINT_TIMEOUT',
   'RUN_NOT_FOUND',
+  'RUN_ID_AMBIGUOUS',
   'TASK_NOT_FOUND',
   'INTERNAL',
 ] as const;

@@ -34,10 +34,11 @@ export async function resolveSourceImage(
     inspect = await docker.getImage(reference).inspect();
   } catch (error) {
     if (engineStatusCode(error) === 404) {
-      const platformFlag = requested === undefined ? '' : ` --platform ${requested}`;
+      const assumedTag = parsed.tag === undefined && parsed.digest === undefined && parsed.imageId === undefined ? ' (tag latest assumed)' : '';
       throw new ArmRunnerError(
         'IMAGE_NOT_FOUND',
-        `Image ${reference} was not found in the engine. Check the name, or pull it first with "docker pull${platformFlag} ${reference}".`,
+        `Image ${reference}${assumedTag} was not found in the engine. ARM Runner runs local images only. ` +
+          `Check the name, or pull the ARM platform you want first, for example "docker pull --platform ${requested ?? 'linux/arm/v7'} ${reference}".`,
       );
     }
     throw fromEngineError(error, `inspect image ${reference}`);
@@ -62,7 +63,7 @@ export async function resolveSourceImage(
     throw new ArmRunnerError(
       'PLATFORM_MISMATCH',
       `The local image ${reference} is ${classified.platform}, not ${requested}. ARM Runner does not substitute one platform for another. ` +
-        `Pull the platform you want with "docker pull --platform ${requested} ${reference}", or choose ${classified.platform}.`,
+        `Choose --platform ${classified.platform}, or run an image that is ${requested}.`,
     );
   }
 

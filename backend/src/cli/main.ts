@@ -11,6 +11,7 @@ import { buildServer, listen } from '../http/server.ts';
 import { logger } from '../log.ts';
 import { parsePublishSpec } from '../runs/ports.ts';
 import { createServices, type Services } from '../services.ts';
+import { parseOrThrow } from '../validation.ts';
 import { formatRunList, formatRunResult, formatStatus } from './format.ts';
 
 // The CLI bundle lives in backend/dist/, so the repository root is two levels up.
@@ -63,14 +64,27 @@ async function ensureSampleImage(services: Services): Promise<void> {
   }
 }
 
+/** Parses a whole-number option, or throws INVALID_REQUEST that names the option and its range. */
+function wholeNumberOption(value: string, option: string, min: number, max: number): number {
+  const number = Number(value);
+  if (!/^\d+$/.test(value.trim()) || number < min || number > max) {
+    throw new ArmRunnerError('INVALID_REQUEST', `${option} must be a whole number from ${min} to ${max}, not "${value}".`);
+  }
+  return number;
+}
+
 async function runImage(services: Services, image: string, options: RunOptions): Promise<void> {
-  const request = RunRequestSchema.parse({
-    image,
-    platform: options.platform,
-    publish: (options.publish ?? []).map(parsePublishSpec),
-    exposeOnLan: options.lan ?? false,
-    waitSeconds: options.wait === undefined ? undefined : Number(options.wait),
-  });
+  const request = parseOrThrow(
+    RunRequestSchema,
+    {
+      image,
+      platform: options.platform,
+      publish: (options.publish ?? []).map(parsePublishSpec),
+      exposeOnLan: options.lan ?? false,
+      waitSeconds: wholeNumberOption(options.wait ?? '60', '--wait', 1, 600),
+    },
+    'run request',
+  );
   const result = await services.runs.start(request, progress(options.json));
   print(result, options.json, formatRunResult);
 }
@@ -87,10 +101,7 @@ function collect(value: string, previous: string[] = []): string[] {
 }
 
 function reportError(error: unknown, json: boolean): void {
-  let armError = toArmRunnerError(error);
-  if (error instanceof Error && error.name === 'ZodError') {
-    armError = new ArmRunnerError('INVALID_REQUEST', `Invalid option: ${error.message}`);
-  }
+  const armError = toArmRunnerError(error);
   if (armError.code === 'INTERNAL') {
     logger.error({ event: 'cli.internal-error', err: error }, 'command failed unexpectedly');
   }
@@ -140,14 +151,14 @@ export function buildProgram(): Command {
     .option('--platform <platform>', 'ARM platform the image must have: linux/arm/v6, linux/arm/v7 or linux/arm64')
     .option('-p, --publish <HOST:CONTAINER>', 'publish a container port on a host port (repeatable; HOST 0 picks a free port)', collect)
     .option('--lan', 'publish on all host interfaces instead of 127.0.0.1')
-    .option('--wait <seconds>', 'maximum wait for the first endpoint to answer HTTP, in seconds', '60')
+    .option('--wait <seconds>', 'maximum wait for the first endpoint to respond to HTTP, in seconds (1 to 600)', '60')
     .option('--json', 'print JSON')
     .action(action(async (image: string, options: RunOptions) => withServices((services) => runImage(services, image, options))));
 
   program
     .command('sample')
     .description('Run the built-in sample: a busybox web server built for linux/arm/v7.')
-    .option('--wait <seconds>', 'maximum wait for the endpoint to answer HTTP, in seconds', '60')
+    .option('--wait <seconds>', 'maximum wait for the endpoint to respond to HTTP, in seconds (1 to 600)', '60')
     .option('--json', 'print JSON')
     .action(
       action(async (options: RunOptions) =>
@@ -168,17 +179,20 @@ export function buildProgram(): Command {
     .command('inspect')
     .description('Show one run with fresh emulation evidence.')
     .argument('<id>', 'run id (a prefix works) or container name')
+    .option('--json', 'print JSON (the only format of this command)')
     .action(action(async (id: string) => withServices(async (services) => print(await services.runs.get(id), true, String))));
 
   program
     .command('logs')
     .description("Print the last lines of a run's output.")
     .argument('<id>', 'run id (a prefix works) or container name')
-    .option('--tail <lines>', 'number of lines', '200')
+    .option('--tail <lines>', 'number of lines (1 to 10000)', '200')
+    .option('--json', 'print errors as JSON (the logs themselves stay plain text)')
     .action(
       action(async (id: string, options: { tail: string }) =>
         withServices(async (services) => {
-          process.stdout.write(await services.runs.logs(id, Number(options.tail)));
+          const tail = wholeNumberOption(options.tail, '--tail', 1, 10_000);
+          process.stdout.write(await services.runs.logs(id, tail));
         }),
       ),
     );

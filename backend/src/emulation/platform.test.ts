@@ -10,11 +10,12 @@ describe('parsePlatform', () => {
     ['linux/arm64', 'linux/arm64'],
     ['linux/arm64/v8', 'linux/arm64'],
     ['arm64', 'linux/arm64'],
+    ['linux/arm', 'linux/arm/v7'],
   ])('accepts %s', (input, expected) => {
     expect(parsePlatform(input)).toBe(expected);
   });
 
-  it.each(['linux/amd64', 'linux/riscv64', 'arm', 'linux/arm/v5', '', 'linux/arm/v7;rm'])('rejects %j', (input) => {
+  it.each(['linux/amd64', 'linux/riscv64', 'linux/arm/v5', '', 'linux/arm/v7;rm'])('rejects %j', (input) => {
     expect(() => parsePlatform(input)).toThrowError(ArmRunnerError);
   });
 });

@@ -6,6 +6,9 @@ const PLATFORM_ALIASES: Record<string, ArmPlatform> = {
   'arm/v6': 'linux/arm/v6',
   'linux/arm/v7': 'linux/arm/v7',
   'arm/v7': 'linux/arm/v7',
+  // Docker treats "arm" without a variant as v7.
+  'linux/arm': 'linux/arm/v7',
+  'arm': 'linux/arm/v7',
   'linux/arm64': 'linux/arm64',
   'linux/arm64/v8': 'linux/arm64',
   'arm64': 'linux/arm64',

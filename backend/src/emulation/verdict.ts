@@ -12,10 +12,16 @@ const ELF_DESCRIPTION: Record<ArmPlatform, string> = {
   'linux/arm64': '64-bit ARM (AArch64) ELF',
 };
 
-export const REGISTER_HANDLER_FIX =
-  'Register a QEMU handler on the engine\'s host. On Debian or Ubuntu, install the packages qemu-user-static ' +
-  'and binfmt-support. On Docker Desktop, restart Docker Desktop, which registers its handlers at start. ' +
-  'Handlers are kernel state, so a reboot or a VM restart removes them.';
+/** Tells how to register the handler a platform needs. */
+export function registerHandlerFix(platform: ArmPlatform): string {
+  const arch = emulatorFor(platform);
+  return (
+    `Register a qemu-${arch} handler on the engine's host. From an ARM Runner checkout: ` +
+    `"sudo bash scripts/binfmt-handler.sh register ${arch} F". On Debian or Ubuntu, installing binfmt-support ` +
+    'next to qemu-user-static registers handlers at every boot. Docker Desktop registers its own at start, so restart it. ' +
+    'Handlers are kernel state, so a reboot or a VM restart removes them.'
+  );
+}
 
 /** Returns the enabled handlers whose magic and mask match the platform, in listing order. */
 export function matchingHandlers(platform: ArmPlatform, state: BinfmtState): BinfmtHandler[] {
@@ -51,7 +57,7 @@ export function verdictFor(
       message:
         `${platform} cannot run: ${reason}, so the kernel rejects its programs with "exec format error". ` +
         'Adding QEMU to the image does not help without a handler.',
-      fix: REGISTER_HANDLER_FIX,
+      fix: registerHandlerFix(platform),
       warnings: [],
     };
   }

@@ -43,9 +43,11 @@ export function fromEngineError(error: unknown, context: string): ArmRunnerError
 
   const message = engineMessage(error);
   if (/port is already allocated|address already in use/i.test(message)) {
+    const port = /:(\d{1,5})\b/.exec(message)?.[1];
+    const subject = port === undefined ? 'A requested host port' : `Host port ${port}`;
     return new ArmRunnerError(
       'PORT_BUSY',
-      'A requested host port is already in use. Choose another host port, or leave it empty so that a free one is picked.',
+      `${subject} is already in use. Choose another host port, or give host port 0 (as in --publish 0:80) so that the engine picks a free one.`,
       message,
     );
   }

@@ -1,22 +1,14 @@
 import { existsSync, unlinkSync } from 'node:fs';
-import Fastify, { type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { AugmentRequestSchema, LogsQuerySchema, ROUTES, RunRequestSchema, type ApiError } from '@arm-runner/contract';
 import { ArmRunnerError, toArmRunnerError } from '../errors.ts';
 import { resolveSourceImage } from '../augment/source-image.ts';
 import { logger } from '../log.ts';
+import { parseOrThrow } from '../validation.ts';
 import type { Services } from '../services.ts';
 
 const IdParams = z.object({ id: z.string().min(1).max(128) }).strict();
-
-function parseOrThrow<Schema extends z.ZodType>(schema: Schema, value: unknown, subject: string): z.output<Schema> {
-  const parsed = schema.safeParse(value ?? {});
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || subject}: ${issue.message}`).join('; ');
-    throw new ArmRunnerError('INVALID_REQUEST', `The ${subject} is invalid. ${problems}`);
-  }
-  return parsed.data;
-}
 
 function sendError(reply: FastifyReply, error: unknown): FastifyReply {
   const armError = toArmRunnerError(error);
@@ -30,7 +22,11 @@ function sendError(reply: FastifyReply, error: unknown): FastifyReply {
 
 /** Builds the HTTP API over the shared contract. Every body and parameter is validated here. */
 export function buildServer(services: Services) {
-  const app = Fastify({ loggerInstance: logger, disableRequestLogging: true, bodyLimit: 64 * 1024 });
+  const app = Fastify({
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 64 * 1024,
+  });
 
   app.setErrorHandler((error, _request, reply) => {
     const statusCode = (error as { statusCode?: number }).statusCode;

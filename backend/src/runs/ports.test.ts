@@ -23,8 +23,12 @@ describe('parsePublishSpec', () => {
     expect(parsePublishSpec('5353:53/udp')).toEqual({ hostPort: 5353, containerPort: 53, protocol: 'udp' });
   });
 
-  it.each(['', 'abc', '80:', ':80', '70000:80', '8080:0', '8080:80/sctp', '1.2.3.4:80:80'])('rejects %j', (spec) => {
+  it.each(['', 'abc', '80:', ':80', '70000:80', '8080:0', '8080:80/sctp'])('rejects %j', (spec) => {
     expect(() => parsePublishSpec(spec)).toThrow(/port/i);
+  });
+
+  it('explains that host addresses are not taken', () => {
+    expect(() => parsePublishSpec('127.0.0.1:8080:80')).toThrow(/--lan/);
   });
 });
 
@@ -60,6 +64,18 @@ describe('planPortBindings', () => {
     expect(planPortBindings([], [{ containerPort: 80 }], false, 'img').portBindings).toEqual({
       '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }],
     });
+  });
+
+  it('publishes one container port on several host ports', () => {
+    const plan = planPortBindings(exposed80, [{ containerPort: 80 }, { hostPort: 18083, containerPort: 80 }], false, 'img');
+    expect(plan.portBindings['80/tcp']).toEqual([
+      { HostIp: '127.0.0.1', HostPort: '' },
+      { HostIp: '127.0.0.1', HostPort: '18083' },
+    ]);
+  });
+
+  it('suggests an exposed port', () => {
+    expect(() => planPortBindings(exposed80, [{ hostPort: 8080, containerPort: 8080 }], false, 'img')).toThrow(/--publish 8080:80/);
   });
 
   it('rejects the same host port twice', () => {

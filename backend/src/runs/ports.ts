@@ -35,6 +35,12 @@ export function parseExposedPorts(exposed: Record<string, unknown> | undefined |
  * /tcp or /udp suffix. HOST 0 requests any free port.
  */
 export function parsePublishSpec(spec: string): Required<PortMapping> {
+  if (/^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:]*\]):/.test(spec.trim())) {
+    throw new ArmRunnerError(
+      'INVALID_PORT',
+      `"${spec}" names a host address. ARM Runner publishes on 127.0.0.1, or on all interfaces with --lan, so use HOST:CONTAINER such as 8080:80.`,
+    );
+  }
   const match = /^(?:(\d{1,5}):)?(\d{1,5})(?:\/(tcp|udp))?$/.exec(spec.trim());
   if (match?.[2] === undefined) {
     throw new ArmRunnerError(
@@ -59,10 +65,11 @@ function validateMapping(mapping: Required<PortMapping>): void {
 }
 
 /**
- * Plans the port bindings of a run. Every exposed port is published. A
- * mapping the user gives sets the host port of that container port. When the
- * image exposes ports, a mapping for another port is rejected, because it is
- * likely a typo. When it exposes none, the user's mappings are the only ports.
+ * Plans the port bindings of a run. Every exposed port is published. The
+ * mappings the user gives set the host ports of a container port, and one
+ * container port may have several. When the image exposes ports, a mapping
+ * for another port is rejected, because it is likely a typo. When it exposes
+ * none, the user's mappings are the only ports.
  */
 export function planPortBindings(
   exposed: ContainerPort[],
@@ -95,9 +102,11 @@ export function planPortBindings(
     for (const mapping of mappings) {
       const key = `${mapping.containerPort}/${mapping.protocol}`;
       if (!exposedKeys.has(key)) {
+        const first = [...exposedKeys][0] ?? '';
         throw new ArmRunnerError(
           'INVALID_PORT',
-          `Image ${imageReference} does not expose ${key}. It exposes ${[...exposedKeys].join(', ')}.`,
+          `Image ${imageReference} does not expose ${key}. It exposes ${[...exposedKeys].join(', ')}, ` +
+            `so publish one of those, for example --publish ${mapping.hostPort === 0 ? 0 : mapping.hostPort}:${first.replace('/tcp', '')}.`,
         );
       }
     }
@@ -110,11 +119,12 @@ export function planPortBindings(
   }
 
   const plan: PortBindingPlan = { exposedPorts: {}, portBindings: {} };
-  const containerKeys = exposed.length > 0 ? [...exposedKeys] : mappings.map((m) => `${m.containerPort}/${m.protocol}`);
+  const containerKeys = exposed.length > 0 ? [...exposedKeys] : mappings.map((mapping) => `${mapping.containerPort}/${mapping.protocol}`);
   for (const key of containerKeys) {
-    const mapping = mappings.find((candidate) => `${candidate.containerPort}/${candidate.protocol}` === key);
+    const forKey = mappings.filter((candidate) => `${candidate.containerPort}/${candidate.protocol}` === key);
+    const hostPorts = forKey.length === 0 ? [0] : forKey.map((mapping) => mapping.hostPort);
     plan.exposedPorts[key] = {};
-    plan.portBindings[key] = [{ HostIp: hostIp, HostPort: mapping === undefined || mapping.hostPort === 0 ? '' : String(mapping.hostPort) }];
+    plan.portBindings[key] = hostPorts.map((hostPort) => ({ HostIp: hostIp, HostPort: hostPort === 0 ? '' : String(hostPort) }));
   }
   return plan;
 }

@@ -228,7 +228,7 @@ export class RunManager {
           'ENDPOINT_TIMEOUT',
           `The program in ${imageReference} started but did not answer HTTP at ${endpoint} within ${waitSeconds} s. ` +
             'Under emulation a program can start many times slower than on ARM hardware, so try a longer wait. ' +
-            'It may also listen on another port than the one it exposes.',
+            'It may also listen on another port than the published one.',
           logs.trimEnd() || undefined,
         );
       }
@@ -262,7 +262,7 @@ export class RunManager {
       inspect.Name,
       inspect.Config.Labels ?? {},
       inspect.State.Status,
-      inspect.Created,
+      new Date(inspect.Created).toISOString(),
       publishedPortsFromInspect(inspect),
     );
   }
@@ -316,25 +316,35 @@ export class RunManager {
     const matches = containers.filter(
       (container) => container.Id.startsWith(key) || container.Names.some((name) => name.replace(/^\//, '') === key),
     );
-    if (matches.length !== 1 || matches[0] === undefined) {
-      const reason = matches.length === 0 ? 'No ARM Runner run matches' : 'Several ARM Runner runs match';
-      throw new ArmRunnerError('RUN_NOT_FOUND', `${reason} "${key}". List runs with "arm-runner ls".`);
+    if (matches.length > 1) {
+      const ids = matches.map((container) => container.Id.slice(0, 12)).join(', ');
+      throw new ArmRunnerError('RUN_ID_AMBIGUOUS', `"${key}" matches several ARM Runner runs (${ids}). Give more characters of the id.`);
     }
-    return this.docker.getContainer(matches[0].Id);
+    const match = matches[0];
+    if (match === undefined) {
+      throw new ArmRunnerError('RUN_NOT_FOUND', `No ARM Runner run matches "${key}". List runs with "arm-runner ls".`);
+    }
+    return this.docker.getContainer(match.Id);
   }
 
-  /** Returns one run, with fresh emulation evidence when it is running. */
-  async get(idOrName: string): Promise<RunInfo & { emulation?: RunEmulation }> {
+  /** Returns one run, with fresh emulation evidence and warnings when it is running. */
+  async get(idOrName: string): Promise<RunInfo & { emulation?: RunEmulation; warnings: string[] }> {
     const container = await this.find(idOrName);
     const inspect = await container.inspect();
     const info = this.runInfoFromInspect(inspect);
     if (!inspect.State.Running) {
-      return info;
+      return { ...info, warnings: [] };
     }
     const engine = await this.status.engine();
     const verdict = this.status.verdict(info.platform, engine, await this.status.binfmt());
     const qemuVersion = (await this.docker.getImage(inspect.Image).inspect()).Config.Labels?.[LABELS.qemuVersion] ?? null;
-    return { ...info, emulation: await this.emulationEvidence(container, verdict, qemuVersion ?? '') };
+    const warnings = [...verdict.warnings];
+    if (verdict.code === 'cannot-run') {
+      // Processes already running keep their interpreter, but every new exec in
+      // the container fails until a handler is registered again.
+      warnings.push(`The handler this run started under is gone: ${verdict.message} ${verdict.fix ?? ''}`.trim());
+    }
+    return { ...info, emulation: await this.emulationEvidence(container, verdict, qemuVersion ?? ''), warnings };
   }
 
   async logs(idOrName: string, tail: number): Promise<string> {

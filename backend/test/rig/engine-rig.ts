@@ -14,6 +14,8 @@ export const FIXTURES = {
   arm64: 'arm-runner-fixture/httpd:arm64',
   noExpose: 'arm-runner-fixture/httpd-noexpose:armv7',
   sample: 'arm-runner-sample:armv7',
+  native: `arm-runner-fixture/httpd:${process.arch === 'arm64' ? 'arm64' : 'amd64'}`,
+  riscv64: 'arm-runner-fixture/config-riscv64:test',
 } as const;
 
 /**
@@ -46,11 +48,21 @@ export async function managedImageIds(docker: Docker, role: string): Promise<str
   return images.map((image) => image.Id).sort();
 }
 
-/** Removes the runs a test left behind. Only containers with ARM Runner's run label are touched. */
-export async function removeManagedRuns(docker: Docker): Promise<void> {
+export async function managedRunIds(docker: Docker): Promise<string[]> {
   const runs = await docker.listContainers({ all: true, filters: { label: [`${LABELS.managed}=true`, `${LABELS.role}=run`] } });
-  for (const run of runs) {
-    await docker.getContainer(run.Id).remove({ force: true });
+  return runs.map((run) => run.Id);
+}
+
+/**
+ * Removes the runs a test file left behind: ARM Runner runs that did not
+ * exist when the file started. The user's own runs are kept.
+ */
+export async function removeRunsCreatedSince(docker: Docker, runIdsBefore: string[]): Promise<void> {
+  const before = new Set(runIdsBefore);
+  for (const id of await managedRunIds(docker)) {
+    if (!before.has(id)) {
+      await docker.getContainer(id).remove({ force: true });
+    }
   }
 }
 
