@@ -14,15 +14,21 @@ export interface Services {
   augmenter: Augmenter;
   runs: RunManager;
   tasks: TaskRegistry;
+  /** The docker-archive of the built-in sample image. */
+  sampleArchivePath: string;
 }
 
 /** Creates the engine client, loads the bundle and wires the services that use them (the composition root). */
-export async function createServices(options: { bundleDirectory: string; docker?: Docker }): Promise<Services> {
+export async function createServices(options: {
+  bundleDirectory: string;
+  sampleArchivePath: string;
+  docker?: Docker;
+}): Promise<Services> {
   const docker = options.docker ?? createEngineClient();
   const bundle = await loadBundle(options.bundleDirectory);
   const helper = new HelperImage(docker, bundle);
   const status = new StatusService(docker, bundle, helper);
   const augmenter = new Augmenter(docker, bundle);
   const runs = new RunManager(docker, augmenter, status);
-  return { docker, bundle, status, augmenter, runs, tasks: new TaskRegistry() };
+  return { docker, bundle, status, augmenter, runs, tasks: new TaskRegistry(), sampleArchivePath: options.sampleArchivePath };
 }

@@ -123,6 +123,28 @@ describe('HTTP API on a unix socket', () => {
     expect(task.error?.code).toBe('PLATFORM_MISMATCH');
   });
 
+  it('GET /images lists local ARM images only', async () => {
+    const reply = await call('GET', '/images');
+    expect(reply.status).toBe(200);
+    const images = reply.body as { reference: string; platform: string; exposedPorts: { containerPort: number }[] }[];
+    const armv7 = images.find((image) => image.reference === FIXTURES.armv7);
+    expect(armv7?.platform).toBe('linux/arm/v7');
+    expect(armv7?.exposedPorts).toEqual([{ containerPort: 80, protocol: 'tcp' }]);
+    expect(images.find((image) => image.reference === FIXTURES.arm64)?.platform).toBe('linux/arm64');
+    expect(images.some((image) => image.reference === FIXTURES.native)).toBe(false);
+    expect(images.some((image) => image.reference.startsWith('arm-runner/'))).toBe(false);
+  });
+
+  it('POST /sample runs the built-in sample', async () => {
+    const accepted = await call('POST', '/sample');
+    expect(accepted.status).toBe(202);
+    const task = await waitForTask((accepted.body as { taskId: string }).taskId);
+    expect(task.state).toBe('succeeded');
+    expect(task.result?.image).toBe(FIXTURES.sample);
+    expect(await fetchText(task.result?.endpoints[0] ?? '')).toContain('ARM Runner sample');
+    await call('DELETE', `/runs/${task.result?.id}`);
+  });
+
   it('rejects unknown fields and wrong types', async () => {
     const unknownField = await call('POST', '/runs', { image: FIXTURES.armv7, privileged: true });
     expect(unknownField.status).toBe(400);

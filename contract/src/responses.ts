@@ -123,6 +123,15 @@ export interface AugmentResult {
   reused: boolean;
 }
 
+/** A local ARM image the user can pick. */
+export interface LocalImage {
+  reference: string;
+  id: string;
+  platform: ArmPlatform;
+  exposedPorts: { containerPort: number; protocol: 'tcp' | 'udp' }[];
+  createdAt: string;
+}
+
 export type TaskState = 'pending' | 'running' | 'succeeded' | 'failed';
 
 export interface TaskInfo<Result = unknown> {

@@ -6,6 +6,8 @@ export const ROUTES = {
   status: '/status',
   runs: '/runs',
   augmentedImages: '/augmented-images',
+  images: '/images',
+  sample: '/sample',
 } as const;
 
 export function taskPath(taskId: string): string {

@@ -1,23 +1,19 @@
-import { createReadStream, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { RunRequestSchema, type ApiError } from '@arm-runner/contract';
 import { ArmRunnerError, toArmRunnerError } from '../errors.ts';
-import { fromEngineError, engineStatusCode } from '../engine/engine-errors.ts';
-import { followProgress } from '../engine/streams.ts';
 import { makeBundle } from '../bundle/make-bundle.ts';
 import { buildServer, listen } from '../http/server.ts';
 import { logger } from '../log.ts';
 import { parsePublishSpec } from '../runs/ports.ts';
+import { ensureSampleImage } from '../sample/sample-image.ts';
 import { createServices, type Services } from '../services.ts';
 import { parseOrThrow } from '../validation.ts';
 import { formatRunList, formatRunResult, formatStatus } from './format.ts';
 
 // The CLI bundle lives in backend/dist/, so the repository root is two levels up.
 const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-export const SAMPLE_IMAGE = 'arm-runner-sample:armv7';
 
 function bundleDirectory(): string {
   return process.env.ARM_RUNNER_BUNDLE_DIR ?? path.join(repositoryRoot, 'build', 'bundle');
@@ -41,27 +37,6 @@ function progress(json: boolean | undefined): (step: string) => void {
       process.stderr.write(`… ${step}\n`);
     }
   };
-}
-
-/** Loads the built-in sample image from its archive when the engine does not have it yet. */
-async function ensureSampleImage(services: Services): Promise<void> {
-  try {
-    await services.docker.getImage(SAMPLE_IMAGE).inspect();
-    return;
-  } catch (error) {
-    if (engineStatusCode(error) !== 404) {
-      throw fromEngineError(error, `inspect ${SAMPLE_IMAGE}`);
-    }
-  }
-  const archive = sampleArchive();
-  if (!existsSync(archive)) {
-    throw new ArmRunnerError('IMAGE_NOT_FOUND', `The sample image archive ${archive} is missing. Run "bash scripts/prepare-assets.sh" first.`);
-  }
-  try {
-    await followProgress(services.docker, await services.docker.loadImage(createReadStream(archive)));
-  } catch (error) {
-    throw fromEngineError(error, `load the sample image from ${archive}`);
-  }
 }
 
 /** Parses a whole-number option, or throws INVALID_REQUEST that names the option and its range. */
@@ -130,7 +105,7 @@ function action<Args extends unknown[]>(work: (...args: Args) => Promise<void>):
 }
 
 async function withServices(work: (services: Services) => Promise<void>): Promise<void> {
-  await work(await createServices({ bundleDirectory: bundleDirectory() }));
+  await work(await createServices({ bundleDirectory: bundleDirectory(), sampleArchivePath: sampleArchive() }));
 }
 
 export function buildProgram(): Command {
@@ -163,8 +138,8 @@ export function buildProgram(): Command {
     .action(
       action(async (options: RunOptions) =>
         withServices(async (services) => {
-          await ensureSampleImage(services);
-          await runImage(services, SAMPLE_IMAGE, options);
+          const image = await ensureSampleImage(services.docker, services.sampleArchivePath);
+          await runImage(services, image, options);
         }),
       ),
     );
@@ -218,7 +193,7 @@ export function buildProgram(): Command {
     .option('--port <port>', 'loopback TCP port instead of a socket')
     .action(
       action(async (options: { socket?: string; port?: string }) => {
-        const services = await createServices({ bundleDirectory: bundleDirectory() });
+        const services = await createServices({ bundleDirectory: bundleDirectory(), sampleArchivePath: sampleArchive() });
         const app = buildServer(services);
         const target =
           options.port !== undefined

@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { AugmentRequestSchema, LogsQuerySchema, ROUTES, RunRequestSchema, type ApiError } from '@arm-runner/contract';
 import { ArmRunnerError, toArmRunnerError } from '../errors.ts';
 import { resolveSourceImage } from '../augment/source-image.ts';
+import { listArmImages } from '../images/image-catalog.ts';
+import { ensureSampleImage } from '../sample/sample-image.ts';
 import { logger } from '../log.ts';
 import { parseOrThrow } from '../validation.ts';
 import type { Services } from '../services.ts';
@@ -64,6 +66,17 @@ export function buildServer(services: Services) {
       throw new ArmRunnerError('TASK_NOT_FOUND', `Task ${id} was not found. Tasks are kept in memory and are gone after a backend restart.`);
     }
     return task;
+  });
+
+  app.get(ROUTES.images, async () => listArmImages(services.docker, (await services.status.engine()).architecture));
+
+  app.post(ROUTES.sample, async (_request, reply) => {
+    const task = services.tasks.start('run', async (context) => {
+      context.step('Loading the sample image');
+      const image = await ensureSampleImage(services.docker, services.sampleArchivePath);
+      return services.runs.start(RunRequestSchema.parse({ image }), (step) => context.step(step));
+    });
+    return reply.code(202).send({ taskId: task.id });
   });
 
   app.get(ROUTES.runs, async () => services.runs.list());

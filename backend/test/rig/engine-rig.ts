@@ -36,7 +36,7 @@ export async function connectToEngine(): Promise<Services> {
       throw new Error(`Fixture image ${reference} is missing. Run scripts/prepare-assets.sh first.`);
     }
   }
-  return createServices({ bundleDirectory: BUNDLE_DIR, docker });
+  return createServices({ bundleDirectory: BUNDLE_DIR, sampleArchivePath: path.join(REPOSITORY_ROOT, 'build', 'images', 'sample-armv7.tar'), docker });
 }
 
 export async function allContainerIds(docker: Docker): Promise<string[]> {
