@@ -9,6 +9,7 @@ import { logger } from '../log.ts';
 import { parsePublishSpec } from '../runs/ports.ts';
 import { ensureSampleImage } from '../sample/sample-image.ts';
 import { createServices, type Services } from '../services.ts';
+import { startStandaloneServer } from '../standalone/standalone-server.ts';
 import { parseOrThrow } from '../validation.ts';
 import { formatRunList, formatRunResult, formatStatus } from './format.ts';
 
@@ -210,6 +211,28 @@ export function buildProgram(): Command {
       }),
     );
 
+  program
+    .command('ui')
+    .description('Serve the ARM Runner tab and its API on 127.0.0.1 for a normal browser (standalone mode).')
+    .option('--port <port>', 'TCP port on 127.0.0.1 (0 picks a free one)', '8787')
+    .action(
+      action(async (options: { port: string }) => {
+        const services = await createServices({ bundleDirectory: bundleDirectory(), sampleArchivePath: sampleArchive() });
+        const server = await startStandaloneServer(services, {
+          uiDirectory: process.env.ARM_RUNNER_UI_DIR ?? path.join(repositoryRoot, 'ui', 'dist'),
+          port: wholeNumberOption(options.port, '--port', 0, 65535),
+        });
+        logger.info({ event: 'standalone.listening', origin: server.origin }, 'ARM Runner standalone host listening');
+        process.stdout.write(`ARM Runner is running. Open this URL in a browser on this machine:\n\n  ${server.url}\n\nPress Ctrl+C to stop.\n`);
+        const shutdown = (signal: string): void => {
+          logger.info({ event: 'standalone.stopping', signal }, 'ARM Runner standalone host stopping');
+          void server.app.close().then(() => process.exit(0));
+        };
+        process.once('SIGTERM', () => shutdown('SIGTERM'));
+        process.once('SIGINT', () => shutdown('SIGINT'));
+      }),
+    );
+
   const bundle = program.command('bundle').description('Manage the QEMU bundle.');
   bundle
     .command('make')
@@ -238,7 +261,7 @@ export function buildProgram(): Command {
 export async function main(argv: string[]): Promise<void> {
   // Commands print their own results, so the log shows only problems unless
   // the user asks for more. The server keeps the info level.
-  if (process.env.ARM_RUNNER_LOG_LEVEL === undefined && argv[2] !== 'serve') {
+  if (process.env.ARM_RUNNER_LOG_LEVEL === undefined && argv[2] !== 'serve' && argv[2] !== 'ui') {
     logger.level = 'warn';
   }
   await buildProgram().parseAsync(argv);

@@ -22,8 +22,8 @@ function sendError(reply: FastifyReply, error: unknown): FastifyReply {
   return reply.code(armError.httpStatus).send(body);
 }
 
-/** Builds the HTTP API over the shared contract. Every body and parameter is validated here. */
-export function buildServer(services: Services) {
+/** Creates the fastify app with the product's error shape for every failure. */
+export function createApp() {
   const app = Fastify({
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -40,16 +40,25 @@ export function buildServer(services: Services) {
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ code: 'INVALID_REQUEST', message: `There is no route ${request.method} ${request.url}. See docs/api.md.` }),
   );
+  return app;
+}
 
-  app.get(ROUTES.status, async () => services.status.status());
+export type App = ReturnType<typeof createApp>;
 
-  app.post(ROUTES.runs, async (request, reply) => {
+/**
+ * Registers the API routes over the shared contract, each path behind
+ * `prefix`. Every body and parameter is validated here.
+ */
+export function registerApiRoutes(app: App, services: Services, prefix = ''): void {
+  app.get(`${prefix}${ROUTES.status}`, async () => services.status.status());
+
+  app.post(`${prefix}${ROUTES.runs}`, async (request, reply) => {
     const body = parseOrThrow(RunRequestSchema, request.body, 'run request');
     const task = services.tasks.start('run', (context) => services.runs.start(body, (step) => context.step(step)));
     return reply.code(202).send({ taskId: task.id });
   });
 
-  app.post(ROUTES.augmentedImages, async (request, reply) => {
+  app.post(`${prefix}${ROUTES.augmentedImages}`, async (request, reply) => {
     const body = parseOrThrow(AugmentRequestSchema, request.body, 'augment request');
     const task = services.tasks.start('augment', async (context) => {
       const engine = await services.status.engine();
@@ -59,7 +68,7 @@ export function buildServer(services: Services) {
     return reply.code(202).send({ taskId: task.id });
   });
 
-  app.get('/tasks/:id', (request) => {
+  app.get(`${prefix}/tasks/:id`, (request) => {
     const { id } = parseOrThrow(IdParams, request.params, 'task id');
     const task = services.tasks.get(id);
     if (task === undefined) {
@@ -68,9 +77,9 @@ export function buildServer(services: Services) {
     return task;
   });
 
-  app.get(ROUTES.images, async () => listArmImages(services.docker, (await services.status.engine()).architecture));
+  app.get(`${prefix}${ROUTES.images}`, async () => listArmImages(services.docker, (await services.status.engine()).architecture));
 
-  app.post(ROUTES.sample, async (_request, reply) => {
+  app.post(`${prefix}${ROUTES.sample}`, async (_request, reply) => {
     const task = services.tasks.start('run', async (context) => {
       context.step('Loading the sample image');
       const image = await ensureSampleImage(services.docker, services.sampleArchivePath);
@@ -79,36 +88,41 @@ export function buildServer(services: Services) {
     return reply.code(202).send({ taskId: task.id });
   });
 
-  app.get(ROUTES.runs, async () => services.runs.list());
+  app.get(`${prefix}${ROUTES.runs}`, async () => services.runs.list());
 
-  app.get('/runs/:id', async (request) => {
+  app.get(`${prefix}/runs/:id`, async (request) => {
     const { id } = parseOrThrow(IdParams, request.params, 'run id');
     return services.runs.get(id);
   });
 
-  app.get('/runs/:id/logs', async (request) => {
+  app.get(`${prefix}/runs/:id/logs`, async (request) => {
     const { id } = parseOrThrow(IdParams, request.params, 'run id');
     const { tail } = parseOrThrow(LogsQuerySchema, request.query, 'logs query');
     return { logs: await services.runs.logs(id, tail) };
   });
 
-  app.post('/runs/:id/stop', async (request) => {
+  app.post(`${prefix}/runs/:id/stop`, async (request) => {
     const { id } = parseOrThrow(IdParams, request.params, 'run id');
     return services.runs.stop(id);
   });
 
-  app.delete('/runs/:id', async (request) => {
+  app.delete(`${prefix}/runs/:id`, async (request) => {
     const { id } = parseOrThrow(IdParams, request.params, 'run id');
     return services.runs.remove(id);
   });
+}
 
+/** Builds the API server for Docker Desktop: the routes at the root of a unix socket. */
+export function buildServer(services: Services): App {
+  const app = createApp();
+  registerApiRoutes(app, services);
   return app;
 }
 
 export type ListenTarget = { socketPath: string } | { host: string; port: number };
 
 /** Listens on a unix socket (Docker Desktop mode) or a loopback TCP port (standalone mode). */
-export async function listen(app: ReturnType<typeof buildServer>, target: ListenTarget): Promise<string> {
+export async function listen(app: App, target: ListenTarget): Promise<string> {
   if ('socketPath' in target) {
     // A socket file left by a previous backend makes listen fail with EADDRINUSE.
     if (existsSync(target.socketPath)) {
