@@ -28,7 +28,8 @@ export default defineConfig({
       },
       {
         plugins: [react()],
-        resolve: { conditions: ['browser'] },
+        // @docker/extension-api-client has only a "browser" entry.
+        resolve: { mainFields: ['browser', 'module', 'main'] },
         test: {
           name: 'ui',
           include: ['ui/src/**/*.test.tsx'],

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs and starts what ARM Runner needs on a Debian machine without systemd:
-# a Docker engine, Debian's static QEMU and a mounted binfmt_misc.
+# a Docker engine, Debian's static QEMU, a mounted binfmt_misc and Chromium
+# for the browser tests.
 # It is safe to run again: each step checks first. Needs root.
 set -euo pipefail
 
@@ -20,7 +21,7 @@ for arch in armhf armel arm64; do
   fi
 done
 
-wanted=(docker.io qemu-user-static debootstrap ca-certificates curl)
+wanted=(docker.io qemu-user-static debootstrap ca-certificates curl chromium)
 missing=()
 for pkg in "${wanted[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then

@@ -93,7 +93,9 @@ export interface PublishedPort {
 }
 
 export interface RunInfo {
+  /** The container id's first 12 characters, as docker ps shows it. */
   id: string;
+  containerId: string;
   name: string;
   /** The image reference the user asked for. */
   image: string;

@@ -93,6 +93,7 @@ function runInfoFromLabels(
 ): RunInfo {
   return {
     id: id.slice(0, 12),
+    containerId: id,
     name: name.replace(/^\//, ''),
     image: labels[LABELS.sourceImage] ?? '',
     sourceImageId: labels[LABELS.sourceImageId] ?? '',

@@ -1,5 +1,20 @@
 import { createDockerDesktopClient } from '@docker/extension-api-client';
-import { ROUTES, type ApiError, type StatusResponse } from '@arm-runner/contract';
+import {
+  ROUTES,
+  runLogsPath,
+  runPath,
+  runStopPath,
+  taskPath,
+  type ApiError,
+  type LocalImage,
+  type RunEmulation,
+  type RunInfo,
+  type RunRequest,
+  type RunResult,
+  type StatusResponse,
+  type TaskAccepted,
+  type TaskInfo,
+} from '@arm-runner/contract';
 
 /** The slice of Docker Desktop's ddClient that ARM Runner uses. */
 export interface DesktopClient {
@@ -12,25 +27,37 @@ export interface DesktopClient {
       };
     };
   };
+  host: { openExternal(url: string): void };
+  desktopUI: {
+    toast: { success(message: string): void; warning(message: string): void; error(message: string): void };
+    navigate: { viewContainerLogs(containerId: string): Promise<void> };
+  };
 }
 
-/** Typed access to the backend API. Components use this and never build URLs. */
+export type RunDetails = RunInfo & { emulation?: RunEmulation; warnings: string[] };
+
+/** Typed access to the backend and to Docker Desktop. Components use this and never build URLs. */
 export interface ArmRunnerApi {
   getStatus(): Promise<StatusResponse>;
-}
-
-function service(client: DesktopClient): NonNullable<NonNullable<DesktopClient['extension']['vm']>['service']> {
-  const vmService = client.extension.vm?.service;
-  if (vmService === undefined) {
-    throw new Error('The ARM Runner backend service is not available. Reinstall the extension.');
-  }
-  return vmService;
+  listImages(): Promise<LocalImage[]>;
+  startRun(request: RunRequest): Promise<TaskAccepted>;
+  startSample(): Promise<TaskAccepted>;
+  getTask(taskId: string): Promise<TaskInfo<RunResult>>;
+  listRuns(): Promise<RunInfo[]>;
+  getRun(runId: string): Promise<RunDetails>;
+  getLogs(runId: string, tail: number): Promise<string>;
+  stopRun(runId: string): Promise<RunInfo>;
+  removeRun(runId: string): Promise<{ id: string }>;
+  openExternal(url: string): void;
+  viewContainerLogs(containerId: string): Promise<void>;
+  toastSuccess(message: string): void;
+  toastError(message: string): void;
 }
 
 /** Turns a rejected service call ({ statusCode, message }) into the backend's error shape. */
 export function toApiError(error: unknown): ApiError {
-  const candidate = error as { message?: unknown; statusCode?: number };
-  if (typeof candidate.message === 'string') {
+  const candidate = error as { message?: unknown; statusCode?: number } | null;
+  if (candidate !== null && typeof candidate.message === 'string') {
     try {
       const parsed = JSON.parse(candidate.message) as Partial<ApiError>;
       if (typeof parsed.code === 'string' && typeof parsed.message === 'string') {
@@ -45,10 +72,29 @@ export function toApiError(error: unknown): ApiError {
 }
 
 export function createApi(client: DesktopClient): ArmRunnerApi {
+  const service = () => {
+    const vmService = client.extension.vm?.service;
+    if (vmService === undefined) {
+      throw new Error('The ARM Runner backend service is not available. Reinstall the extension.');
+    }
+    return vmService;
+  };
+
   return {
-    async getStatus() {
-      return (await service(client).get(ROUTES.status)) as StatusResponse;
-    },
+    getStatus: async () => (await service().get(ROUTES.status)) as StatusResponse,
+    listImages: async () => (await service().get(ROUTES.images)) as LocalImage[],
+    startRun: async (request) => (await service().post(ROUTES.runs, request)) as TaskAccepted,
+    startSample: async () => (await service().post(ROUTES.sample, {})) as TaskAccepted,
+    getTask: async (taskId) => (await service().get(taskPath(taskId))) as TaskInfo<RunResult>,
+    listRuns: async () => (await service().get(ROUTES.runs)) as RunInfo[],
+    getRun: async (runId) => (await service().get(runPath(runId))) as RunDetails,
+    getLogs: async (runId, tail) => ((await service().get(runLogsPath(runId, tail))) as { logs: string }).logs,
+    stopRun: async (runId) => (await service().post(runStopPath(runId), {})) as RunInfo,
+    removeRun: async (runId) => (await service().delete(runPath(runId))) as { id: string },
+    openExternal: (url) => client.host.openExternal(url),
+    viewContainerLogs: (containerId) => client.desktopUI.navigate.viewContainerLogs(containerId),
+    toastSuccess: (message) => client.desktopUI.toast.success(message),
+    toastError: (message) => client.desktopUI.toast.error(message),
   };
 }
 

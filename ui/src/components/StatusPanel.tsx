@@ -1,12 +1,10 @@
 import Alert from '@mui/material/Alert';
-import CircularProgress from '@mui/material/CircularProgress';
-import List from '@mui/material/List';
-import ListItem from '@mui/material/ListItem';
-import ListItemText from '@mui/material/ListItemText';
+import Button from '@mui/material/Button';
+import Chip from '@mui/material/Chip';
 import Stack from '@mui/material/Stack';
 import Typography from '@mui/material/Typography';
-import type { PlatformVerdict } from '@arm-runner/contract';
-import type { StatusState } from '../hooks/useStatus.ts';
+import type { PlatformVerdict, StatusResponse } from '@arm-runner/contract';
+import { describeFlags } from './flags.ts';
 
 const VERDICT_LABEL: Record<PlatformVerdict['code'], string> = {
   'native': 'Runs natively',
@@ -15,36 +13,80 @@ const VERDICT_LABEL: Record<PlatformVerdict['code'], string> = {
   'cannot-run': 'Cannot run',
 };
 
-export function StatusPanel({ state }: { state: StatusState }) {
-  if (state.kind === 'loading') {
-    return (
-      <Stack direction="row" spacing={2} alignItems="center">
-        <CircularProgress size={20} aria-label="Loading emulation status" />
-        <Typography>Reading the engine's emulation status…</Typography>
-      </Stack>
-    );
-  }
-  if (state.kind === 'error') {
-    return <Alert severity="error">{state.error.message}</Alert>;
-  }
+const VERDICT_COLOR: Record<PlatformVerdict['code'], 'success' | 'info' | 'warning' | 'error'> = {
+  'native': 'success',
+  'host-handler': 'success',
+  'needs-qemu-in-image': 'info',
+  'cannot-run': 'error',
+};
 
-  const { engine, platforms } = state.status;
+interface Props {
+  status: StatusResponse;
+  refreshing: boolean;
+  onRefresh: () => void;
+}
+
+export function StatusPanel({ status, refreshing, onRefresh }: Props) {
+  const { engine, binfmt, platforms } = status;
+  const armHandlers = binfmt.handlers.filter((handler) => handler.matches.length > 0);
+
   return (
-    <Stack spacing={1}>
-      <Typography variant="h3">Emulation status</Typography>
+    <Stack spacing={2} component="section" aria-label="Emulation status">
+      <Stack direction="row" spacing={2} alignItems="center">
+        <Typography variant="h3">Emulation status</Typography>
+        <Button size="small" onClick={onRefresh} disabled={refreshing}>
+          {refreshing ? 'Refreshing…' : 'Refresh'}
+        </Button>
+      </Stack>
       <Typography>
         Engine: {engine.os}/{engine.architecture}, Docker {engine.serverVersion}
       </Typography>
-      <List aria-label="Platforms">
+
+      <Typography variant="subtitle2">ARM handlers in binfmt_misc</Typography>
+      {!binfmt.enabled && <Alert severity="error">binfmt_misc is disabled on the engine&apos;s host.</Alert>}
+      {armHandlers.length === 0 ? (
+        <Typography color="text.secondary">None. No ARM program can run on this engine until a handler is registered.</Typography>
+      ) : (
+        <Stack component="ul" spacing={1} sx={{ pl: 2, m: 0 }}>
+          {armHandlers.map((handler) => (
+            <li key={handler.name}>
+              <Typography>
+                <strong>{handler.name}</strong> ({handler.enabled ? 'enabled' : 'disabled'}), interpreter <code>{handler.interpreter}</code>,
+                for {handler.matches.join(', ')}
+              </Typography>
+              <Typography variant="body2" color="text.secondary">
+                Flags: {describeFlags(handler.flags)}
+              </Typography>
+            </li>
+          ))}
+        </Stack>
+      )}
+
+      <Typography variant="subtitle2">Platforms</Typography>
+      <Stack spacing={1}>
         {platforms.map((verdict) => (
-          <ListItem key={verdict.platform} disableGutters>
-            <ListItemText
-              primary={`${verdict.platform}: ${VERDICT_LABEL[verdict.code]}`}
-              secondary={verdict.fix === undefined ? verdict.message : `${verdict.message} ${verdict.fix}`}
-            />
-          </ListItem>
+          <Stack key={verdict.platform} spacing={0.5} aria-label={`Verdict for ${verdict.platform}`}>
+            <Stack direction="row" spacing={1} alignItems="center">
+              <Typography sx={{ minWidth: 110 }}>{verdict.platform}</Typography>
+              <Chip size="small" color={VERDICT_COLOR[verdict.code]} label={VERDICT_LABEL[verdict.code]} />
+            </Stack>
+            {verdict.code === 'cannot-run' ? (
+              <Alert severity="error">
+                {verdict.message} {verdict.fix}
+              </Alert>
+            ) : (
+              <Typography variant="body2" color="text.secondary">
+                {verdict.message}
+              </Typography>
+            )}
+            {verdict.warnings.map((warning) => (
+              <Alert key={warning} severity="warning">
+                {warning}
+              </Alert>
+            ))}
+          </Stack>
         ))}
-      </List>
+      </Stack>
     </Stack>
   );
 }

@@ -1,0 +1,262 @@
+/* eslint-disable @typescript-eslint/only-throw-error -- Docker Desktop rejects service calls with plain objects, which these fakes reproduce. */
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import type { LocalImage, RunInfo, StatusResponse, TaskInfo } from '@arm-runner/contract';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createApi, type DesktopClient } from './api/client.ts';
+import { App } from './App.tsx';
+
+type Handler = (data?: unknown) => unknown;
+
+/** A fake ddClient whose service answers from a table of "METHOD /path" handlers. */
+function fakeClient(routes: Record<string, Handler>) {
+  const calls: { method: string; url: string; data?: unknown }[] = [];
+  const respond = (method: string, url: string, data?: unknown): Promise<unknown> =>
+    Promise.resolve().then(() => {
+      calls.push({ method, url, data });
+      const handler = routes[`${method} ${url}`];
+      if (handler === undefined) {
+        throw { name: 'HttpError', statusCode: 404, message: JSON.stringify({ code: 'INVALID_REQUEST', message: `no fake for ${method} ${url}` }) };
+      }
+      return handler(data);
+    });
+  const client = {
+    extension: {
+      vm: {
+        service: {
+          get: (url: string) => respond('GET', url),
+          post: (url: string, data: unknown) => respond('POST', url, data),
+          delete: (url: string) => respond('DELETE', url),
+        },
+      },
+    },
+    host: { openExternal: vi.fn() },
+    desktopUI: {
+      toast: { success: vi.fn(), warning: vi.fn(), error: vi.fn() },
+      navigate: { viewContainerLogs: vi.fn(() => Promise.resolve()) },
+    },
+  } satisfies DesktopClient;
+  return { client, calls };
+}
+
+function status(overrides: Partial<StatusResponse> = {}): StatusResponse {
+  return {
+    engine: { os: 'linux', architecture: 'amd64', kernelVersion: '6.1', serverVersion: '20.10.24', apiVersion: '1.41' },
+    binfmt: {
+      enabled: true,
+      handlers: [
+        {
+          name: 'qemu-arm',
+          enabled: true,
+          interpreter: '/usr/bin/qemu-arm-static',
+          flags: [],
+          offset: 0,
+          magic: '7f454c46',
+          mask: 'ffffffff',
+          matches: ['linux/arm/v6', 'linux/arm/v7'],
+        },
+      ],
+    },
+    platforms: [
+      { platform: 'linux/arm/v6', code: 'needs-qemu-in-image', handler: 'qemu-arm', message: 'linux/arm/v6 needs QEMU inside the image.', warnings: [] },
+      { platform: 'linux/arm/v7', code: 'needs-qemu-in-image', handler: 'qemu-arm', message: 'linux/arm/v7 needs QEMU inside the image.', warnings: [] },
+      {
+        platform: 'linux/arm64',
+        code: 'cannot-run',
+        message: 'linux/arm64 cannot run: no enabled binfmt_misc handler matches 64-bit ARM (AArch64) ELF.',
+        fix: 'Register a qemu-aarch64 handler on the engine\'s host.',
+        warnings: [],
+      },
+    ],
+    qemu: [],
+    ...overrides,
+  };
+}
+
+const IMAGES: LocalImage[] = [
+  { reference: 'arm-runner-fixture/httpd:armv7', id: 'sha256:a', platform: 'linux/arm/v7', exposedPorts: [{ containerPort: 80, protocol: 'tcp' }], createdAt: '' },
+];
+
+const RUN: RunInfo = {
+  id: '335acf8c33c3',
+  containerId: '335acf8c33c3aaaa',
+  name: 'arm-runner-httpd',
+  image: 'arm-runner-fixture/httpd:armv7',
+  sourceImageId: 'sha256:f42f',
+  platform: 'linux/arm/v7',
+  augmentedImage: 'arm-runner/arm-runner-fixture/httpd:armv7-linux-arm-v7',
+  state: 'running',
+  createdAt: '2026-12-04T19:00:00.000Z',
+  ports: [{ containerPort: 80, protocol: 'tcp', hostIp: '127.0.0.1', hostPort: 32768 }],
+  endpoints: ['http://127.0.0.1:32768/'],
+  exposeOnLan: false,
+};
+
+const EMULATION = {
+  machine: 'armv7l',
+  interpreter: '/usr/bin/qemu-arm-static',
+  handler: 'qemu-arm',
+  handlerFlags: [],
+  mode: 'in-image' as const,
+  inImageQemuUsed: true,
+  qemuVersion: '7.2.22',
+};
+
+function task(overrides: Partial<TaskInfo>): TaskInfo {
+  return { id: 't1', kind: 'run', state: 'running', step: 'Resolving', log: [], createdAt: '', updatedAt: '', ...overrides };
+}
+
+const FAST = { initialDelayMs: 10, maxDelayMs: 20, slowAfterMs: 0 };
+
+function renderApp(routes: Record<string, Handler>) {
+  const fake = fakeClient({ 'GET /images': () => IMAGES, 'GET /runs': () => [], ...routes });
+  render(<App api={createApi(fake.client)} timing={FAST} />);
+  return fake;
+}
+
+afterEach(() => cleanup());
+
+describe('App', () => {
+  it('waiting screen explains a silent backend', async () => {
+    renderApp({
+      'GET /status': () => {
+        throw { name: 'HttpError', statusCode: 502, message: 'backend not ready' };
+      },
+    });
+    expect(screen.getByText('Starting the ARM Runner backend…')).toBeTruthy();
+    const alert = await screen.findByText(/has not answered after/);
+    expect(alert.textContent).toContain('Last error: backend not ready');
+  });
+
+  it('leaves the waiting screen once the backend answers', async () => {
+    let attempts = 0;
+    renderApp({
+      'GET /status': () => {
+        attempts += 1;
+        if (attempts < 3) {
+          throw { name: 'HttpError', statusCode: 502, message: 'starting' };
+        }
+        return status();
+      },
+    });
+    expect(await screen.findByRole('heading', { name: 'Emulation status' })).toBeTruthy();
+    expect(attempts).toBe(3);
+  });
+
+  it('shows handlers with their flags in words', async () => {
+    renderApp({ 'GET /status': () => status() });
+    expect(await screen.findByText(/no flags: the kernel looks for the interpreter inside each container/)).toBeTruthy();
+    expect(screen.getByText(/Engine: linux\/amd64/)).toBeTruthy();
+  });
+
+  it('shows the cannot-run verdict with its fix', async () => {
+    renderApp({ 'GET /status': () => status() });
+    const verdict = await screen.findByLabelText('Verdict for linux/arm64');
+    expect(within(verdict).getByText('Cannot run')).toBeTruthy();
+    expect(within(verdict).getByRole('alert').textContent).toContain('Register a qemu-aarch64 handler');
+  });
+
+  it('shows the empty runs state', async () => {
+    renderApp({ 'GET /status': () => status() });
+    expect(await screen.findByText(/No runs yet/)).toBeTruthy();
+  });
+
+  it('checks the image reference as you type', async () => {
+    renderApp({ 'GET /status': () => status() });
+    const image = await screen.findByLabelText('Image');
+    fireEvent.change(image, { target: { value: 'Bad Image' } });
+    expect(await screen.findByText(/Not a valid image reference/)).toBeTruthy();
+    expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Run' }).disabled).toBe(true);
+  });
+
+  it('sends the run request built from the form', async () => {
+    const fake = renderApp({
+      'GET /status': () => status(),
+      'POST /runs': () => ({ taskId: 't1' }),
+      'GET /tasks/t1': () => task({ step: 'Building augmented image arm-runner/x' }),
+    });
+    const image = await screen.findByLabelText('Image');
+    await waitFor(() => expect(fake.calls.some((call) => call.url === '/images')).toBe(true));
+    fireEvent.change(image, { target: { value: 'arm-runner-fixture/httpd:armv7' } });
+    expect(await screen.findByLabelText('Host port for 80/tcp')).toBeTruthy();
+
+    fireEvent.change(screen.getByLabelText('Host port for 80/tcp'), { target: { value: '8080' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Run' }));
+
+    await waitFor(() => expect(fake.calls.find((call) => call.method === 'POST')?.data).toEqual({
+      image: 'arm-runner-fixture/httpd:armv7',
+      platform: 'linux/arm/v7',
+      publish: [{ containerPort: 80, hostPort: 8080, protocol: 'tcp' }],
+      exposeOnLan: false,
+    }));
+  });
+
+  it('shows progress while building', async () => {
+    renderApp({
+      'GET /status': () => status(),
+      'POST /sample': () => ({ taskId: 't1' }),
+      'GET /tasks/t1': () => task({ step: 'Building augmented image arm-runner/x', log: ['Resolving arm-runner-sample:armv7', 'Building augmented image arm-runner/x'] }),
+    });
+    fireEvent.click(await screen.findByRole('button', { name: 'Try the sample' }));
+    expect(await screen.findByText('Building augmented image arm-runner/x', { selector: 'p' })).toBeTruthy();
+    expect(screen.getAllByRole('progressbar', { name: 'Run progress' }).length).toBeGreaterThan(0);
+    expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Run' }).disabled).toBe(true);
+  });
+
+  it('shows what failed and what to do', async () => {
+    const fake = renderApp({
+      'GET /status': () => status(),
+      'POST /sample': () => ({ taskId: 't1' }),
+      'GET /tasks/t1': () =>
+        task({ state: 'failed', error: { code: 'NO_HANDLER', message: 'linux/arm/v7 cannot run. Register a handler.', detail: 'exec format error' } }),
+    });
+    fireEvent.click(await screen.findByRole('button', { name: 'Try the sample' }));
+    expect(await screen.findByText('The run failed (NO_HANDLER)')).toBeTruthy();
+    expect(screen.getByText('exec format error')).toBeTruthy();
+    expect(fake.client.desktopUI.toast.error).toHaveBeenCalledWith('linux/arm/v7 cannot run. Register a handler.');
+  });
+
+  it('shows a running run with links and evidence', async () => {
+    const fake = renderApp({
+      'GET /status': () => status(),
+      'GET /runs': () => [RUN],
+      'GET /runs/335acf8c33c3': () => ({ ...RUN, emulation: EMULATION, warnings: [] }),
+    });
+    const link = await screen.findByRole('link', { name: 'http://127.0.0.1:32768/' });
+    expect(await screen.findByText('armv7l · QEMU inside the image · handler qemu-arm without F · interpreter /usr/bin/qemu-arm-static')).toBeTruthy();
+
+    fireEvent.click(link);
+    expect(fake.client.host.openExternal).toHaveBeenCalledWith('http://127.0.0.1:32768/');
+
+    fireEvent.click(screen.getByRole('button', { name: 'Open in Docker Desktop' }));
+    expect(fake.client.desktopUI.navigate.viewContainerLogs).toHaveBeenCalledWith('335acf8c33c3aaaa');
+  });
+
+  it('shows the CLI equivalent of a run', async () => {
+    renderApp({
+      'GET /status': () => status(),
+      'GET /runs': () => [RUN],
+      'GET /runs/335acf8c33c3': () => ({ ...RUN, emulation: EMULATION, warnings: [] }),
+    });
+    fireEvent.click(await screen.findByRole('button', { name: 'CLI equivalent' }));
+    const dialog = await screen.findByRole('dialog');
+    expect(dialog.textContent).toContain('docker build --platform linux/arm/v7 -t arm-runner/arm-runner-fixture/httpd:armv7-linux-arm-v7 .');
+    expect(dialog.textContent).toContain('-p 127.0.0.1:32768:80/tcp');
+  });
+
+  it('removes a run and refreshes the list', async () => {
+    let removed = false;
+    const fake = renderApp({
+      'GET /status': () => status(),
+      'GET /runs': () => (removed ? [] : [RUN]),
+      'GET /runs/335acf8c33c3': () => ({ ...RUN, emulation: EMULATION, warnings: [] }),
+      'DELETE /runs/335acf8c33c3': () => {
+        removed = true;
+        return { id: RUN.id };
+      },
+    });
+    const remove = await screen.findByRole('button', { name: 'Remove' });
+    fireEvent.click(remove);
+    expect(await screen.findByText(/No runs yet/)).toBeTruthy();
+    expect(fake.client.desktopUI.toast.success).toHaveBeenCalledWith('Removed 335acf8c33c3.');
+  });
+});
