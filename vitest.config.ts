@@ -14,7 +14,7 @@ export default defineConfig({
       {
         test: {
           name: 'engine',
-          include: ['backend/test/**/*.test.ts'],
+          include: ['backend/test/**/*.test.ts', 'e2e/**/*.test.ts'],
           environment: 'node',
           // Keeps the backend's info lines out of the test report; warnings still show.
           env: { ARM_RUNNER_LOG_LEVEL: 'warn' },

@@ -144,7 +144,7 @@ describe('App', () => {
 
   it('shows handlers with their flags in words', async () => {
     renderApp({ 'GET /status': () => status() });
-    expect(await screen.findByText(/no flags: the kernel looks for the interpreter inside each container/)).toBeTruthy();
+    expect(await screen.findByText(/none, so the kernel looks for the interpreter inside each container/)).toBeTruthy();
     expect(screen.getByText(/Engine: linux\/amd64/)).toBeTruthy();
   });
 

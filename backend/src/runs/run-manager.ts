@@ -124,7 +124,7 @@ export class RunManager {
     onStep(`Checking binfmt_misc handlers for ${source.platform}`);
     const verdict = this.status.verdict(source.platform, engine, await this.status.binfmt());
     if (verdict.code === 'cannot-run') {
-      throw new ArmRunnerError('NO_HANDLER', verdict.message, verdict.fix);
+      throw new ArmRunnerError('NO_HANDLER', `${verdict.message} ${verdict.fix ?? ''}`.trim());
     }
 
     const augmented = await this.augmenter.ensure(source, onStep);

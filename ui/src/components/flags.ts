@@ -8,7 +8,7 @@ export const FLAG_MEANINGS: Record<string, string> = {
 
 export function describeFlags(flags: string[]): string {
   if (flags.length === 0) {
-    return 'no flags: the kernel looks for the interpreter inside each container';
+    return 'none, so the kernel looks for the interpreter inside each container';
   }
   return flags.map((flag) => FLAG_MEANINGS[flag] ?? `${flag} (unknown flag)`).join('; ');
 }

@@ -1,0 +1,183 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Services } from '../backend/src/services.ts';
+import { readArmEntries, restoreArmEntries, setArmHandlers, type SavedEntry } from '../backend/test/rig/binfmt-rig.ts';
+import { CLI_PATH, FIXTURES, REPOSITORY_ROOT, connectToEngine, managedRunIds, removeRunsCreatedSince } from '../backend/test/rig/engine-rig.ts';
+
+// Drives the real flow in headless Chromium: the standalone host serves the
+// built UI, the UI drives the backend, and the backend drives the real engine.
+const SCREENSHOTS = path.join(REPOSITORY_ROOT, 'test-results', 'screenshots');
+const CHROMIUM = process.env.ARM_RUNNER_CHROMIUM ?? '/usr/bin/chromium';
+
+let services: Services;
+let savedEntries: SavedEntry[];
+let runIdsBefore: string[];
+let host: ChildProcess;
+let hostUrl: string;
+let browser: Browser;
+
+function startStandaloneHost(): Promise<{ child: ChildProcess; url: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI_PATH, 'ui', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`The standalone host printed no URL within 30 s:\n${output}`)), 30_000);
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString('utf8');
+      const match = /(http:\/\/127\.0\.0\.1:\d+\/#token=\S+)/.exec(output);
+      if (match?.[1] !== undefined) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1] });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`The standalone host exited with code ${code}:\n${output}`)));
+  });
+}
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${colorScheme}.png`), fullPage: true });
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
+async function openTab(): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.goto(hostUrl);
+  await page.getByRole('heading', { name: 'Emulation status' }).waitFor({ timeout: 30_000 });
+  return page;
+}
+
+/** Runs an image through the form and checks its endpoint, evidence, stop and remove. */
+async function runThroughTheTab(page: Page, image: string, expectedMachine: string, expectedTitle: string, shotName?: string): Promise<void> {
+  await page.getByLabel('Image', { exact: true }).fill(image);
+  await page.getByLabel('Host port for 80/tcp').waitFor();
+  await page.getByRole('button', { name: 'Run' }).click();
+
+  const card = page.getByRole('article').filter({ hasText: image }).first();
+  const link = card.getByRole('link', { name: /^http:\/\/127\.0\.0\.1:\d+\/$/ });
+  await link.waitFor({ timeout: 90_000 });
+  const endpoint = await link.getAttribute('href');
+  expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+
+  const page200 = await fetch(endpoint ?? '');
+  expect(page200.status).toBe(200);
+  expect(await page200.text()).toContain(expectedTitle);
+
+  const evidence = card.getByLabel('Emulation evidence');
+  await evidence.waitFor({ timeout: 30_000 });
+  expect(await evidence.textContent()).toContain(expectedMachine);
+  expect(await evidence.textContent()).toContain('QEMU inside the image');
+
+  // The link opens through ddClient.host.openExternal, which the standalone host maps to a new window.
+  const [popup] = await Promise.all([page.waitForEvent('popup'), link.click()]);
+  await popup.waitForLoadState();
+  expect(popup.url()).toBe(endpoint);
+  expect(await popup.content()).toContain(expectedTitle);
+  await popup.close();
+
+  if (shotName !== undefined) {
+    await screenshot(page, shotName);
+  }
+
+  await card.getByRole('button', { name: 'Stop' }).click();
+  await card.getByText('exited').waitFor({ timeout: 30_000 });
+  await card.getByRole('button', { name: 'Remove' }).click();
+  await card.waitFor({ state: 'detached', timeout: 30_000 });
+}
+
+beforeAll(async () => {
+  services = await connectToEngine();
+  savedEntries = readArmEntries();
+  runIdsBefore = await managedRunIds(services.docker);
+  setArmHandlers({ arm: '', aarch64: '' });
+  mkdirSync(SCREENSHOTS, { recursive: true });
+
+  const started = await startStandaloneHost();
+  host = started.child;
+  hostUrl = started.url;
+
+  // Playwright gives the browser a fresh temporary profile of its own.
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  host?.kill('SIGTERM');
+  restoreArmEntries(savedEntries);
+  await removeRunsCreatedSince(services.docker, runIdsBefore);
+});
+
+describe('ARM Runner tab in Chromium', () => {
+  it('shows the waiting screen without a backend', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 600 } });
+    await page.route('**/api/**', (route) => route.abort());
+    await page.goto(hostUrl);
+    await page.getByText('Starting the ARM Runner backend…').waitFor();
+    await screenshot(page, 'waiting');
+    await page.close();
+  });
+
+  it('runs the arm/v7 fixture end to end', async () => {
+    const page = await openTab();
+    await screenshot(page, 'status');
+    await runThroughTheTab(page, FIXTURES.armv7, 'armv7l', 'ARM Runner fixture (linux/arm/v7)', 'running');
+    await page.close();
+  });
+
+  it('runs the arm64 fixture end to end', async () => {
+    const page = await openTab();
+    await runThroughTheTab(page, FIXTURES.arm64, 'aarch64', 'ARM Runner fixture (linux/arm64)');
+    await page.close();
+  });
+
+  it('runs the sample with one click', async () => {
+    const page = await openTab();
+    await page.getByRole('button', { name: 'Try the sample' }).click();
+    const card = page.getByRole('article').filter({ hasText: FIXTURES.sample }).first();
+    await card.getByRole('link').first().waitFor({ timeout: 90_000 });
+    await card.getByRole('button', { name: 'Remove' }).click();
+    await card.waitFor({ state: 'detached', timeout: 30_000 });
+    await page.close();
+  });
+
+  it('explains cannot-run and a failed run', async () => {
+    setArmHandlers({ arm: '' });
+    const page = await openTab();
+    const verdict = page.getByLabel('Verdict for linux/arm64');
+    await verdict.getByText('Cannot run', { exact: true }).waitFor();
+    expect(await verdict.getByRole('alert').textContent()).toContain('Register a qemu-aarch64 handler');
+
+    await page.getByLabel('Image', { exact: true }).fill(FIXTURES.arm64);
+    await page.getByRole('button', { name: 'Run' }).click();
+    const failure = page.getByText('The run failed (NO_HANDLER)');
+    await failure.waitFor({ timeout: 30_000 });
+    await screenshot(page, 'cannot-run');
+    await page.close();
+  });
+
+  it('rejects API calls without the token', async () => {
+    const origin = new URL(hostUrl).origin;
+    const withoutToken = await fetch(`${origin}/api/status`);
+    expect(withoutToken.status).toBe(401);
+    const page = await browser.newPage();
+    await page.goto(`${origin}/`);
+    await page.getByText('Starting the ARM Runner backend…').waitFor();
+    await page.close();
+  });
+});
