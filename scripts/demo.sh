@@ -35,3 +35,4 @@ node backend/bin/arm-runner.mjs sample
 echo
 echo "Open the endpoint above, or: curl <endpoint>cgi-bin/machine"
 echo "Stop and remove it with: npx arm-runner rm <id>"
+echo "Open the ARM Runner tab in a browser with: npm start"
