@@ -123,7 +123,7 @@ describe('App', () => {
       },
     });
     expect(screen.getByText('Starting the ARM Runner backend…')).toBeTruthy();
-    const alert = await screen.findByText(/has not answered after/);
+    const alert = await screen.findByText(/has not responded after/);
     expect(alert.textContent).toContain('Last error: backend not ready');
   });
 

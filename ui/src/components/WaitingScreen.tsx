@@ -10,7 +10,7 @@ interface Props {
   lastError?: ApiError;
 }
 
-/** Shown while the backend does not answer yet. After a while it says what to do. */
+/** Waiting screen, shown until the backend responds. After a while it tells the user what to do. */
 export function WaitingScreen({ slow, attempts, lastError }: Props) {
   return (
     <Stack spacing={2} alignItems="flex-start" role="status" aria-label="Waiting for the backend">
@@ -20,7 +20,7 @@ export function WaitingScreen({ slow, attempts, lastError }: Props) {
       </Stack>
       {slow && (
         <Alert severity="warning">
-          The backend has not answered after {attempts} attempts, and ARM Runner keeps trying. In Docker Desktop, check that
+          The backend has not responded after {attempts} attempts, and ARM Runner keeps trying. In Docker Desktop, check that
           the engine is running, then reinstall the extension if this stays. In standalone mode, check the terminal that
           runs &quot;npm start&quot; for errors.
           {lastError !== undefined && <> Last error: {lastError.message}</>}

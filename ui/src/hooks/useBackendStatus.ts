@@ -6,7 +6,7 @@ export interface BackendTiming {
   /** First retry delay, doubled after each failure up to maxDelayMs. */
   initialDelayMs: number;
   maxDelayMs: number;
-  /** After this long without an answer, the waiting screen explains what to do. */
+  /** After this long without a response, the waiting screen explains what to do. */
   slowAfterMs: number;
 }
 
@@ -17,8 +17,8 @@ export type BackendState =
   | { kind: 'ready'; status: StatusResponse; refreshing: boolean };
 
 /**
- * Loads the emulation status, retrying with backoff while the backend does
- * not answer (Docker Desktop starts the backend container after the tab).
+ * Loads the emulation status, retrying with backoff until the backend
+ * responds (Docker Desktop may start the backend container after the tab).
  */
 export function useBackendStatus(api: ArmRunnerApi, timing: BackendTiming = DEFAULT_TIMING) {
   const [state, setState] = useState<BackendState>({ kind: 'waiting', slow: false, attempts: 0 });
