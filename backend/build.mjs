@@ -10,10 +10,21 @@ await build({
   target: 'node20',
   format: 'esm',
   sourcemap: true,
-  // dockerode's ssh transport pulls in native addons that the unix socket and
-  // TCP transports never load. They stay out of the bundle.
-  external: ['cpu-features', 'ssh2'],
-  // CommonJS dependencies call require(), which an ESM bundle must provide.
-  banner: { js: "import { createRequire as armRunnerCreateRequire } from 'node:module'; const require = armRunnerCreateRequire(import.meta.url);" },
+  // docker-modem loads ssh2 at start, and ssh2 tries optional native addons
+  // inside try/catch. The addons stay out of the bundle and are never needed
+  // for the unix socket and TCP transports.
+  external: ['cpu-features', '*.node'],
+  // CommonJS dependencies use require, __filename and __dirname, which an ESM
+  // bundle must provide.
+  banner: {
+    js: [
+      "import { createRequire as armRunnerCreateRequire } from 'node:module';",
+      "import { fileURLToPath as armRunnerFileURLToPath } from 'node:url';",
+      "import { dirname as armRunnerDirname } from 'node:path';",
+      'const require = armRunnerCreateRequire(import.meta.url);',
+      'const __filename = armRunnerFileURLToPath(import.meta.url);',
+      'const __dirname = armRunnerDirname(__filename);',
+    ].join(' '),
+  },
   logLevel: 'warning',
 });

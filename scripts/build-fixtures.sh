@@ -3,18 +3,30 @@
 # loads them into the engine. Each image is a docker-archive whose config names
 # the real platform, because `docker import --platform` is ignored by engine
 # 20.10 and would label the result amd64.
-# Usage: scripts/build-fixtures.sh [--no-load]
+# Usage: scripts/build-fixtures.sh [--no-load] [--sample-only]
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/build/images"
 load=1
-if [[ ${1:-} == --no-load ]]; then
-  load=0
-fi
+sample_only=0
+for argument in "$@"; do
+  case $argument in
+    --no-load) load=0 ;;
+    --sample-only) sample_only=1 ;;
+    *)
+      echo "Unknown option $argument. Usage: scripts/build-fixtures.sh [--no-load] [--sample-only]" >&2
+      exit 2
+      ;;
+  esac
+done
 
 native=$(dpkg --print-architecture)
-bash "$root/scripts/fetch-debs.sh" armhf armel arm64 "$native"
+if ((sample_only)); then
+  bash "$root/scripts/fetch-debs.sh" armhf
+else
+  bash "$root/scripts/fetch-debs.sh" armhf armel arm64 "$native"
+fi
 mkdir -p "$out"
 
 applets=(sh ash httpd uname cat echo ls sleep ps id env wget true false)
@@ -77,6 +89,9 @@ CGI
 }
 
 make_image armhf arm v7 arm-runner-sample:armv7 sample-armv7.tar "ARM Runner sample (linux/arm/v7)" 80
+if ((sample_only)); then
+  exit 0
+fi
 make_image armhf arm v7 arm-runner-fixture/httpd:armv7 fixture-httpd-armv7.tar "ARM Runner fixture (linux/arm/v7)" 80
 make_image arm64 arm64 "" arm-runner-fixture/httpd:arm64 fixture-httpd-arm64.tar "ARM Runner fixture (linux/arm64)" 80
 make_image armhf arm v7 arm-runner-fixture/httpd-noexpose:armv7 fixture-httpd-noexpose-armv7.tar "ARM Runner fixture without EXPOSE (linux/arm/v7)" ""

@@ -1,0 +1,201 @@
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import type Docker from 'dockerode';
+import tarStream from 'tar-stream';
+import { parse as parseYaml } from 'yaml';
+import type { RunResult, TaskInfo } from '@arm-runner/contract';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Services } from '../../src/services.ts';
+import { readArmEntries, restoreArmEntries, setArmHandlers, type SavedEntry } from '../rig/binfmt-rig.ts';
+import { connectToEngine, fetchText, managedRunIds, removeRunsCreatedSince } from '../rig/engine-rig.ts';
+
+export const EXTENSION_IMAGE = process.env.ARM_RUNNER_EXTENSION_IMAGE ?? 'armrunner/docker-extension:dev';
+
+// Label rules that Docker Desktop and the marketplace validator check.
+const REQUIRED_LABELS = [
+  'org.opencontainers.image.title',
+  'org.opencontainers.image.description',
+  'org.opencontainers.image.vendor',
+  'com.docker.desktop.extension.api.version',
+  'com.docker.desktop.extension.icon',
+  'com.docker.extension.screenshots',
+  'com.docker.extension.detailed-description',
+  'com.docker.extension.publisher-url',
+  'com.docker.extension.changelog',
+  'com.docker.extension.categories',
+  'com.docker.extension.additional-urls',
+];
+const METADATA_KEYS = ['icon', 'vm', 'ui'];
+
+/** Reads one file out of an image without running it, as Docker Desktop does at install. */
+async function readFileFromImage(docker: Docker, image: string, filePath: string): Promise<string> {
+  const container = await docker.createContainer({ Image: image, Cmd: ['true'] });
+  try {
+    const archive = await container.getArchive({ path: filePath });
+    const extract = tarStream.extract();
+    archive.pipe(extract);
+    let content = '';
+    for await (const entry of extract) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of entry as AsyncIterable<Buffer>) {
+        chunks.push(chunk);
+      }
+      content = Buffer.concat(chunks).toString('utf8');
+    }
+    return content;
+  } finally {
+    await container.remove({ force: true });
+  }
+}
+
+function callSocket(socketPath: string, method: string, route: string): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const headers = method === 'POST' ? { 'content-type': 'application/json' } : {};
+    const request = http.request({ socketPath, path: route, method, headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolve({ status: response.statusCode ?? 0, body: text === '' ? undefined : JSON.parse(text) });
+      });
+    });
+    request.on('error', reject);
+    request.end(method === 'POST' ? '{}' : undefined);
+  });
+}
+
+let services: Services;
+let savedEntries: SavedEntry[];
+let runIdsBefore: string[];
+let inspect: Docker.ImageInspectInfo;
+
+beforeAll(async () => {
+  services = await connectToEngine();
+  try {
+    inspect = await services.docker.getImage(EXTENSION_IMAGE).inspect();
+  } catch {
+    throw new Error(`The extension image ${EXTENSION_IMAGE} is missing. Run "make build-extension" first.`);
+  }
+  savedEntries = readArmEntries();
+  runIdsBefore = await managedRunIds(services.docker);
+  setArmHandlers({ arm: '' });
+  // The size goes to the test output, so that every CI log records it.
+  console.log(`Extension image ${EXTENSION_IMAGE}: ${(inspect.Size / 1e6).toFixed(1)} MB uncompressed`);
+});
+
+afterAll(async () => {
+  restoreArmEntries(savedEntries);
+  await removeRunsCreatedSince(services.docker, runIdsBefore);
+});
+
+describe('extension image conformance', () => {
+  it('has every required label, none empty', () => {
+    const labels = inspect.Config.Labels ?? {};
+    for (const key of REQUIRED_LABELS) {
+      expect(labels[key], key).toBeTypeOf('string');
+      expect(labels[key]?.trim(), key).not.toBe('');
+    }
+  });
+
+  it('has well-formed JSON labels', () => {
+    const labels = inspect.Config.Labels ?? {};
+    const screenshots = JSON.parse(labels['com.docker.extension.screenshots'] ?? '') as { alt: string; url: string }[];
+    expect(screenshots.length).toBeGreaterThan(0);
+    for (const screenshot of screenshots) {
+      expect(screenshot.alt).not.toBe('');
+      expect(screenshot.url).toMatch(/^https:\/\//);
+    }
+    const urls = JSON.parse(labels['com.docker.extension.additional-urls'] ?? '') as { title: string; url: string }[];
+    expect(urls.every((entry) => entry.title !== '' && entry.url.startsWith('https://'))).toBe(true);
+    expect(labels['com.docker.desktop.extension.api.version']).toMatch(/^>=\s*\d+\.\d+\.\d+$/);
+    expect(labels['com.docker.extension.publisher-url']).toMatch(/^https:\/\//);
+  });
+
+  it('has metadata.json with only known keys', async () => {
+    const metadata = JSON.parse(await readFileFromImage(services.docker, EXTENSION_IMAGE, '/metadata.json')) as Record<string, unknown>;
+    expect(Object.keys(metadata).sort()).toEqual([...METADATA_KEYS].sort());
+    expect(metadata.ui).toEqual({ 'dashboard-tab': { title: 'ARM Runner', root: '/ui', src: 'index.html' } });
+    expect(metadata.vm).toEqual({ composefile: 'docker-compose.yaml', exposes: { socket: 'backend.sock' } });
+    expect(metadata.icon).toBe('docker.svg');
+    expect(await readFileFromImage(services.docker, EXTENSION_IMAGE, '/docker.svg')).toContain('<svg');
+    expect(await readFileFromImage(services.docker, EXTENSION_IMAGE, '/ui/index.html')).toContain('<div id="root">');
+  });
+});
+
+describe('install path as Docker Desktop runs it', () => {
+  let socketDirectory: string;
+  let backend: Docker.Container | undefined;
+
+  afterAll(async () => {
+    await backend?.remove({ force: true });
+    rmSync(socketDirectory, { recursive: true, force: true });
+  });
+
+  it('starts the vm service from the compose file and runs the sample', async () => {
+    const composeText = await readFileFromImage(services.docker, EXTENSION_IMAGE, '/docker-compose.yaml');
+    const compose = parseYaml(composeText) as {
+      services: Record<string, { image: string; volumes?: string[]; cap_drop?: string[]; network_mode?: string }>;
+    };
+    const [serviceName, service] = Object.entries(compose.services)[0] ?? [];
+    expect(serviceName).toBe('arm-runner');
+    expect(service?.image).toBe('${DESKTOP_PLUGIN_IMAGE}');
+    expect(service?.volumes).toContain('/var/run/docker.sock.raw:/var/run/docker.sock');
+
+    // Docker Desktop gives the service its raw engine socket and a folder for
+    // the backend socket. Here the host's own engine socket stands in for it.
+    socketDirectory = mkdtempSync(path.join(os.tmpdir(), 'arm-runner-guest-services-'));
+    backend = await services.docker.createContainer({
+      Image: EXTENSION_IMAGE,
+      Labels: { 'io.arm-runner.test': 'install-path' },
+      HostConfig: {
+        Binds: ['/var/run/docker.sock:/var/run/docker.sock', `${socketDirectory}:/run/guest-services`],
+        CapDrop: service?.cap_drop ?? [],
+        NetworkMode: service?.network_mode ?? 'bridge',
+      },
+    });
+    await backend.start();
+
+    const socketPath = path.join(socketDirectory, 'backend.sock');
+    for (let attempt = 0; attempt < 100 && !existsSync(socketPath); attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(existsSync(socketPath)).toBe(true);
+
+    const status = await callSocket(socketPath, 'GET', '/status');
+    expect(status.status).toBe(200);
+    expect((status.body as { platforms: { platform: string; code: string }[] }).platforms[1]).toMatchObject({
+      platform: 'linux/arm/v7',
+      code: 'needs-qemu-in-image',
+    });
+
+    // Without the sample image, the backend must load it from the archive inside the extension image.
+    await services.docker
+      .getImage('arm-runner-sample:armv7')
+      .remove()
+      .catch((error: unknown) => {
+        if ((error as { statusCode?: number }).statusCode !== 404) {
+          console.warn(`The sample image stays, so its archive is not exercised: ${String(error)}`);
+        }
+      });
+
+    const accepted = await callSocket(socketPath, 'POST', '/sample');
+    expect(accepted.status).toBe(202);
+    let task: TaskInfo<RunResult> | undefined;
+    for (let attempt = 0; attempt < 300; attempt += 1) {
+      task = (await callSocket(socketPath, 'GET', `/tasks/${(accepted.body as { taskId: string }).taskId}`)).body as TaskInfo<RunResult>;
+      if (task.state === 'succeeded' || task.state === 'failed') {
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(task?.error).toBeUndefined();
+    expect(task?.state).toBe('succeeded');
+    expect(task?.result?.emulation.machine).toBe('armv7l');
+    expect(await fetchText(task?.result?.endpoints[0] ?? '')).toContain('ARM Runner sample');
+
+    const removed = await callSocket(socketPath, 'DELETE', `/runs/${task?.result?.id}`);
+    expect(removed.status).toBe(200);
+  });
+});
