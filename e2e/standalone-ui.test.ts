@@ -1,11 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import type Docker from 'dockerode';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Services } from '../backend/src/services.ts';
 import { readArmEntries, restoreArmEntries, setArmHandlers, type SavedEntry } from '../backend/test/rig/binfmt-rig.ts';
-import { CLI_PATH, FIXTURES, REPOSITORY_ROOT, connectToEngine, managedRunIds, removeRunsCreatedSince } from '../backend/test/rig/engine-rig.ts';
+import { CLI_PATH, EXTENSION_IMAGE, FIXTURES, REPOSITORY_ROOT, connectToEngine, managedRunIds, removeRunsCreatedSince } from '../backend/test/rig/engine-rig.ts';
+import { demuxDockerStream } from '../backend/src/engine/streams.ts';
 
 // Drives the real flow in headless Chromium: the standalone host serves the
 // built UI, the UI drives the backend, and the backend drives the real engine.
@@ -15,33 +17,72 @@ const CHROMIUM = process.env.ARM_RUNNER_CHROMIUM ?? '/usr/bin/chromium';
 let services: Services;
 let savedEntries: SavedEntry[];
 let runIdsBefore: string[];
-let host: ChildProcess;
+let host: UiHost;
 let hostUrl: string;
+let screenshotPrefix = '';
 let browser: Browser;
 
-function startStandaloneHost(): Promise<{ child: ChildProcess; url: string }> {
+interface UiHost {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const URL_PATTERN = /(http:\/\/127\.0\.0\.1:\d+\/#token=\S+)/;
+
+/** Starts the standalone host from this checkout: the UI bundle in ui/dist and the backend bundle. */
+function startCheckoutHost(): Promise<UiHost> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_PATH, 'ui', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child: ChildProcess = spawn(process.execPath, [CLI_PATH, 'ui', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const timer = setTimeout(() => reject(new Error(`The standalone host printed no URL within 30 s:\n${output}`)), 30_000);
     const onData = (chunk: Buffer): void => {
       output += chunk.toString('utf8');
-      const match = /(http:\/\/127\.0\.0\.1:\d+\/#token=\S+)/.exec(output);
+      const match = URL_PATTERN.exec(output);
       if (match?.[1] !== undefined) {
         clearTimeout(timer);
-        resolve({ child, url: match[1] });
+        resolve({
+          url: match[1],
+          stop: () => {
+            child.kill('SIGTERM');
+            return Promise.resolve();
+          },
+        });
       }
     };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
     child.on('exit', (code) => reject(new Error(`The standalone host exited with code ${code}:\n${output}`)));
   });
+}
+
+/**
+ * Starts the standalone host inside the extension image, so that the UI bundle
+ * and the backend are the ones Docker Desktop would install.
+ */
+async function startImageHost(): Promise<UiHost> {
+  const container: Docker.Container = await services.docker.createContainer({
+    Image: EXTENSION_IMAGE,
+    Cmd: ['node', '/backend/arm-runner.mjs', 'ui', '--port', '0'],
+    Labels: { 'io.arm-runner.test': 'e2e-image-host' },
+    HostConfig: { NetworkMode: 'host', CapDrop: ['ALL'], Binds: ['/var/run/docker.sock:/var/run/docker.sock'] },
+  });
+  await container.start();
+  for (let attempt = 0; attempt < 150; attempt += 1) {
+    const output = demuxDockerStream((await container.logs({ stdout: true, stderr: true }))).combined;
+    const match = URL_PATTERN.exec(output);
+    if (match?.[1] !== undefined) {
+      return { url: match[1], stop: async () => void (await container.remove({ force: true })) };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  await container.remove({ force: true });
+  throw new Error(`The standalone host in ${EXTENSION_IMAGE} printed no URL within 30 s.`);
 }
 
 async function screenshot(page: Page, name: string): Promise<void> {
   for (const colorScheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme });
-    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${colorScheme}.png`), fullPage: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${screenshotPrefix}${name}-${colorScheme}.png`), fullPage: true });
   }
   await page.emulateMedia({ colorScheme: 'light' });
 }
@@ -53,13 +94,38 @@ async function openTab(): Promise<Page> {
   return page;
 }
 
+/** Returns the labels ("Run <id>") of the run cards on the page now. */
+async function runCardLabels(page: Page): Promise<string[]> {
+  const labels = await page.getByRole('article').evaluateAll((cards) => cards.map((card) => card.getAttribute('aria-label') ?? ''));
+  return labels.filter((label) => label.startsWith('Run '));
+}
+
+/**
+ * Waits for the card of a run that was not on the page before, so that runs
+ * the user already had are never picked up (or stopped) by the test.
+ */
+async function newRunCard(page: Page, image: string, labelsBefore: string[]) {
+  for (let attempt = 0; attempt < 450; attempt += 1) {
+    const fresh = (await runCardLabels(page)).filter((label) => !labelsBefore.includes(label));
+    for (const label of fresh) {
+      const card = page.getByRole('article', { name: label, exact: true });
+      if ((await card.textContent())?.includes(image) === true) {
+        return card;
+      }
+    }
+    await page.waitForTimeout(200);
+  }
+  throw new Error(`No new run card for ${image} appeared within 90 s.`);
+}
+
 /** Runs an image through the form and checks its endpoint, evidence, stop and remove. */
 async function runThroughTheTab(page: Page, image: string, expectedMachine: string, expectedTitle: string, shotName?: string): Promise<void> {
   await page.getByLabel('Image', { exact: true }).fill(image);
   await page.getByLabel('Host port for 80/tcp').waitFor();
+  const labelsBefore = await runCardLabels(page);
   await page.getByRole('button', { name: 'Run' }).click();
 
-  const card = page.getByRole('article').filter({ hasText: image }).first();
+  const card = await newRunCard(page, image, labelsBefore);
   const link = card.getByRole('link', { name: /^http:\/\/127\.0\.0\.1:\d+\/$/ });
   await link.waitFor({ timeout: 90_000 });
   const endpoint = await link.getAttribute('href');
@@ -98,10 +164,6 @@ beforeAll(async () => {
   setArmHandlers({ arm: '', aarch64: '' });
   mkdirSync(SCREENSHOTS, { recursive: true });
 
-  const started = await startStandaloneHost();
-  host = started.child;
-  hostUrl = started.url;
-
   // Playwright gives the browser a fresh temporary profile of its own.
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -118,12 +180,24 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  host?.kill('SIGTERM');
   restoreArmEntries(savedEntries);
   await removeRunsCreatedSince(services.docker, runIdsBefore);
 });
 
-describe('ARM Runner tab in Chromium', () => {
+describe.each([
+  { where: 'checkout', start: startCheckoutHost, prefix: '' },
+  { where: 'extension image', start: startImageHost, prefix: 'image-' },
+])('ARM Runner tab in Chromium, served from the $where', ({ start, prefix }) => {
+  beforeAll(async () => {
+    host = await start();
+    hostUrl = host.url;
+    screenshotPrefix = prefix;
+  });
+
+  afterAll(async () => {
+    await host?.stop();
+  });
+
   it('shows the waiting screen without a backend', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 600 } });
     await page.route('**/api/**', (route) => route.abort());
@@ -148,8 +222,9 @@ describe('ARM Runner tab in Chromium', () => {
 
   it('runs the sample with one click', async () => {
     const page = await openTab();
+    const labelsBefore = await runCardLabels(page);
     await page.getByRole('button', { name: 'Try the sample' }).click();
-    const card = page.getByRole('article').filter({ hasText: FIXTURES.sample }).first();
+    const card = await newRunCard(page, FIXTURES.sample, labelsBefore);
     await card.getByRole('link').first().waitFor({ timeout: 90_000 });
     await card.getByRole('button', { name: 'Remove' }).click();
     await card.waitFor({ state: 'detached', timeout: 30_000 });
@@ -177,7 +252,7 @@ describe('ARM Runner tab in Chromium', () => {
     expect(withoutToken.status).toBe(401);
     const page = await browser.newPage();
     await page.goto(`${origin}/`);
-    await page.getByText('Starting the ARM Runner backend…').waitFor();
+    await page.getByText(/Missing or wrong token/).waitFor();
     await page.close();
   });
 });

@@ -24,6 +24,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   RUN_NOT_FOUND: 404,
   RUN_ID_AMBIGUOUS: 400,
   TASK_NOT_FOUND: 404,
+  UNAUTHORIZED: 401,
   INTERNAL: 500,
 };
 

@@ -23,6 +23,7 @@ export const ERROR_CODES = [
   'RUN_NOT_FOUND',
   'RUN_ID_AMBIGUOUS',
   'TASK_NOT_FOUND',
+  'UNAUTHORIZED',
   'INTERNAL',
 ] as const;
 

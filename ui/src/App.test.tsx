@@ -127,6 +127,16 @@ describe('App', () => {
     expect(alert.textContent).toContain('Last error: backend not ready');
   });
 
+  it('stops waiting when the token is rejected', async () => {
+    renderApp({
+      'GET /status': () => {
+        throw { name: 'HttpError', statusCode: 401, message: JSON.stringify({ code: 'UNAUTHORIZED', message: 'Missing or wrong token.' }) };
+      },
+    });
+    expect(await screen.findByText('Missing or wrong token.')).toBeTruthy();
+    expect(screen.queryByText('Starting the ARM Runner backend…')).toBeNull();
+  });
+
   it('leaves the waiting screen once the backend answers', async () => {
     let attempts = 0;
     renderApp({
@@ -239,7 +249,7 @@ describe('App', () => {
     });
     fireEvent.click(await screen.findByRole('button', { name: 'CLI equivalent' }));
     const dialog = await screen.findByRole('dialog');
-    expect(dialog.textContent).toContain('docker build --platform linux/arm/v7 -t arm-runner/arm-runner-fixture/httpd:armv7-linux-arm-v7 .');
+    expect(dialog.textContent).toContain('docker build --platform linux/arm/v7 -t my-arm-image-with-qemu .');
     expect(dialog.textContent).toContain('-p 127.0.0.1:32768:80/tcp');
   });
 

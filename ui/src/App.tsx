@@ -59,9 +59,11 @@ export function App({ api, timing = DEFAULT_TIMING }: { api: ArmRunnerApi; timin
         <Typography color="text.secondary">Run ARM (arm/v6, arm/v7, arm64) container images on this engine through QEMU.</Typography>
       </Stack>
 
-      {state.kind === 'waiting' ? (
+      {state.kind === 'unauthorized' && <Alert severity="error">{state.error.message}</Alert>}
+      {state.kind === 'waiting' && (
         <WaitingScreen slow={state.slow} attempts={state.attempts} {...(state.lastError === undefined ? {} : { lastError: state.lastError })} />
-      ) : (
+      )}
+      {state.kind === 'ready' && (
         <>
           <Grid container spacing={4}>
             <Grid size={{ xs: 12, md: 6 }}>

@@ -47,7 +47,7 @@ export function fromEngineError(error: unknown, context: string): ArmRunnerError
     const subject = port === undefined ? 'A requested host port' : `Host port ${port}`;
     return new ArmRunnerError(
       'PORT_BUSY',
-      `${subject} is already in use. Choose another host port, or give host port 0 (as in --publish 0:80) so that the engine picks a free one.`,
+      `${subject} is already in use. Choose another host port, or let the engine pick a free one (host port 0, or an empty host port field in the tab).`,
       message,
     );
   }

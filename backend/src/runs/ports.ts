@@ -114,7 +114,7 @@ export function planPortBindings(
     throw new ArmRunnerError(
       'NO_EXPOSED_PORTS',
       `Image ${imageReference} exposes no ports, so ARM Runner cannot tell where it listens. ` +
-        'Give the container port, for example --publish 0:80 (host port 0 picks a free one).',
+        'Give the container port it listens on: the Container port field in the tab, or --publish 0:80 in the CLI.',
     );
   }
 

@@ -59,6 +59,8 @@ export function installDesktopShim(): void {
   globals.__ddMuiV6Themes = themes;
 
   globals.ddClient = {
+    // Tells the UI that Docker Desktop's own screens are not there.
+    armRunnerStandalone: true,
     extension: {
       vm: {
         service: {

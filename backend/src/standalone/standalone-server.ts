@@ -68,7 +68,7 @@ export async function startStandaloneServer(services: Services, options: Standal
     }
     const given = request.headers[TOKEN_HEADER];
     if (!tokensMatch(typeof given === 'string' ? given : undefined, token)) {
-      return reply.code(401).send({ code: 'INVALID_REQUEST', message: 'Missing or wrong token. Open the URL that "npm start" printed.' });
+      return reply.code(401).send({ code: 'UNAUTHORIZED', message: 'Missing or wrong token. Open the full URL that "npm start" printed, including #token=.' });
     }
     return undefined;
   });

@@ -9,6 +9,9 @@ export const REPOSITORY_ROOT = path.resolve(path.dirname(fileURLToPath(import.me
 export const BUNDLE_DIR = path.join(REPOSITORY_ROOT, 'build', 'bundle');
 export const CLI_PATH = path.join(REPOSITORY_ROOT, 'backend', 'bin', 'arm-runner.mjs');
 
+/** The extension image that "make build-extension" builds. */
+export const EXTENSION_IMAGE = process.env.ARM_RUNNER_EXTENSION_IMAGE ?? 'armrunner/docker-extension:dev';
+
 export const FIXTURES = {
   armv7: 'arm-runner-fixture/httpd:armv7',
   arm64: 'arm-runner-fixture/httpd:arm64',

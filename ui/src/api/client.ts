@@ -18,6 +18,8 @@ import {
 
 /** The slice of Docker Desktop's ddClient that ARM Runner uses. */
 export interface DesktopClient {
+  /** Set by the standalone host, which has no Docker Desktop screens to navigate to. */
+  armRunnerStandalone?: boolean;
   extension: {
     vm?: {
       service?: {
@@ -50,6 +52,8 @@ export interface ArmRunnerApi {
   removeRun(runId: string): Promise<{ id: string }>;
   openExternal(url: string): void;
   viewContainerLogs(containerId: string): Promise<void>;
+  /** False in standalone mode, where there is no Docker Desktop to open. */
+  insideDesktop: boolean;
   toastSuccess(message: string): void;
   toastError(message: string): void;
 }
@@ -93,6 +97,7 @@ export function createApi(client: DesktopClient): ArmRunnerApi {
     removeRun: async (runId) => (await service().delete(runPath(runId))) as { id: string },
     openExternal: (url) => client.host.openExternal(url),
     viewContainerLogs: (containerId) => client.desktopUI.navigate.viewContainerLogs(containerId),
+    insideDesktop: client.armRunnerStandalone !== true,
     toastSuccess: (message) => client.desktopUI.toast.success(message),
     toastError: (message) => client.desktopUI.toast.error(message),
   };

@@ -137,9 +137,11 @@ export function RunCard({ api, run, onChanged }: Props) {
         <Button size="small" onClick={() => setShowLogs((shown) => !shown)}>
           {showLogs ? 'Hide logs' : 'Logs'}
         </Button>
-        <Button size="small" onClick={() => void api.viewContainerLogs(run.containerId)}>
-          Open in Docker Desktop
-        </Button>
+        {api.insideDesktop && (
+          <Button size="small" onClick={() => void api.viewContainerLogs(run.containerId)}>
+            Open in Docker Desktop
+          </Button>
+        )}
         <Button size="small" onClick={() => setShowCli(true)}>
           CLI equivalent
         </Button>

@@ -60,7 +60,9 @@ export function RunForm({ images, busy, onRun, onSample }: Props) {
     hostPort: portNumberError(row.hostPort, true),
   }));
   const hasPortError = portErrors.some((errors) => errors.containerPort !== undefined || errors.hostPort !== undefined);
-  const canRun = !busy && referenceCheck?.ok === true && !hasPortError;
+  // A local image without EXPOSE cannot run until the user says where it listens.
+  const missingPort = selected !== undefined && selected.exposedPorts.length === 0 && ports.every((row) => row.containerPort.trim() === '');
+  const canRun = !busy && referenceCheck?.ok === true && !hasPortError && !missingPort;
 
   const chooseImage = (value: string): void => {
     setImageInput(value);
@@ -158,7 +160,10 @@ export function RunForm({ images, busy, onRun, onSample }: Props) {
                 value={row.containerPort}
                 onChange={(event) => updatePort(index, { containerPort: event.target.value })}
                 error={portErrors[index]?.containerPort !== undefined}
-                helperText={portErrors[index]?.containerPort ?? 'The image exposes no port: where does it listen?'}
+                helperText={
+                  portErrors[index]?.containerPort ??
+                  (selected === undefined ? 'Optional: a port the program listens on.' : 'This image exposes no port: where does it listen?')
+                }
               />
             )}
             <TextField

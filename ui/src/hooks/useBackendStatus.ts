@@ -14,6 +14,7 @@ export const DEFAULT_TIMING: BackendTiming = { initialDelayMs: 500, maxDelayMs: 
 
 export type BackendState =
   | { kind: 'waiting'; slow: boolean; attempts: number; lastError?: ApiError }
+  | { kind: 'unauthorized'; error: ApiError }
   | { kind: 'ready'; status: StatusResponse; refreshing: boolean };
 
 /**
@@ -42,8 +43,14 @@ export function useBackendStatus(api: ArmRunnerApi, timing: BackendTiming = DEFA
           if (cancelled) {
             return;
           }
+          const apiError = toApiError(error);
+          // A server that rejects the token is running, so waiting cannot help.
+          if (apiError.code === 'UNAUTHORIZED') {
+            setState({ kind: 'unauthorized', error: apiError });
+            return;
+          }
           const slow = Date.now() - startedAt.current >= timing.slowAfterMs;
-          setState({ kind: 'waiting', slow, attempts, lastError: toApiError(error) });
+          setState({ kind: 'waiting', slow, attempts, lastError: apiError });
           timer = setTimeout(attempt, delay);
           delay = Math.min(delay * 2, timing.maxDelayMs);
         },
