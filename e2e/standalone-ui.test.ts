@@ -115,7 +115,9 @@ async function newRunCard(page: Page, image: string, labelsBefore: string[]) {
     }
     await page.waitForTimeout(200);
   }
-  throw new Error(`No new run card for ${image} appeared within 90 s.`);
+  const failurePath = path.join(SCREENSHOTS, `${screenshotPrefix}failure-no-run-card.png`);
+  await page.screenshot({ path: failurePath, fullPage: true });
+  throw new Error(`No new run card for ${image} appeared within 90 s. The page is in ${failurePath}.`);
 }
 
 /** Runs an image through the form and checks its endpoint, evidence, stop and remove. */
@@ -161,7 +163,6 @@ beforeAll(async () => {
   services = await connectToEngine();
   savedEntries = readArmEntries();
   runIdsBefore = await managedRunIds(services.docker);
-  setArmHandlers({ arm: '', aarch64: '' });
   mkdirSync(SCREENSHOTS, { recursive: true });
 
   // Playwright gives the browser a fresh temporary profile of its own.
@@ -189,6 +190,8 @@ describe.each([
   { where: 'extension image', start: startImageHost, prefix: 'image-' },
 ])('ARM Runner tab in Chromium, served from the $where', ({ start, prefix }) => {
   beforeAll(async () => {
+    // Each host starts from the same state, because the cannot-run test removes the arm64 handler.
+    setArmHandlers({ arm: '', aarch64: '' });
     host = await start();
     hostUrl = host.url;
     screenshotPrefix = prefix;
