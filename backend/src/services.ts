@@ -2,6 +2,7 @@ import type Docker from 'dockerode';
 import { Augmenter } from './augment/augmenter.ts';
 import { loadBundle, type LoadedBundle } from './bundle/bundle.ts';
 import { createEngineClient } from './engine/client.ts';
+import { HandlerRegistrar } from './emulation/handler-registrar.ts';
 import { HelperImage } from './emulation/helper-image.ts';
 import { StatusService } from './emulation/status-service.ts';
 import { RunManager } from './runs/run-manager.ts';
@@ -14,6 +15,7 @@ export interface Services {
   augmenter: Augmenter;
   runs: RunManager;
   tasks: TaskRegistry;
+  handlers: HandlerRegistrar;
   /** The docker-archive of the built-in sample image. */
   sampleArchivePath: string;
 }
@@ -30,5 +32,6 @@ export async function createServices(options: {
   const status = new StatusService(docker, bundle, helper);
   const augmenter = new Augmenter(docker, bundle);
   const runs = new RunManager(docker, augmenter, status);
-  return { docker, bundle, status, augmenter, runs, tasks: new TaskRegistry(), sampleArchivePath: options.sampleArchivePath };
+  const handlers = new HandlerRegistrar(docker, bundle, helper, status);
+  return { docker, bundle, status, augmenter, runs, tasks: new TaskRegistry(), handlers, sampleArchivePath: options.sampleArchivePath };
 }

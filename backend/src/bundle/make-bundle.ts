@@ -17,7 +17,7 @@ export interface MakeBundleOptions {
   qemuDirectory: string;
   /** A static busybox for the engine's CPU, for the helper image. */
   busyboxPath: string;
-  /** The read-binfmt script for the helper image. */
+  /** The read-binfmt script for the helper image; write-binfmt sits beside it. */
   helperScriptPath: string;
   outputDirectory: string;
 }
@@ -110,6 +110,7 @@ export async function makeBundle(options: MakeBundleOptions): Promise<BundleMani
     [
       { name: 'bin/busybox', mode: 0o755, sourcePath: options.busyboxPath },
       { name: 'usr/libexec/arm-runner/read-binfmt', mode: 0o755, sourcePath: options.helperScriptPath },
+      { name: 'usr/libexec/arm-runner/write-binfmt', mode: 0o755, sourcePath: path.join(path.dirname(options.helperScriptPath), 'write-binfmt') },
     ],
     ['binfmt/', 'host/', 'host/binfmt_misc/', 'tmp/'],
   );

@@ -7,6 +7,7 @@ import { makeBundle } from '../bundle/make-bundle.ts';
 import { buildServer, listen } from '../http/server.ts';
 import { logger } from '../log.ts';
 import { parsePublishSpec } from '../runs/ports.ts';
+import { parseArchList, parseFlags, type RegistrationResult } from '../emulation/handler-registrar.ts';
 import { ensureSampleImage } from '../sample/sample-image.ts';
 import { createServices, type Services } from '../services.ts';
 import { startStandaloneServer } from '../standalone/standalone-server.ts';
@@ -231,6 +232,37 @@ export function buildProgram(): Command {
         process.once('SIGTERM', () => shutdown('SIGTERM'));
         process.once('SIGINT', () => shutdown('SIGINT'));
       }),
+    );
+
+  const handlers = program
+    .command('handlers')
+    .description("Register or remove QEMU's binfmt_misc handlers on the engine's host (until it restarts).");
+  handlers
+    .command('install')
+    .description('Register handlers from the bundled static QEMU. Already registered ones are left as they are.')
+    .argument('<arches>', 'arm, arm64, or both as arm,arm64')
+    .option('--flags <letters>', 'binfmt_misc flags: F (default) runs plain images too; "" makes only augmented images run', 'F')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (arches: string, options: { flags: string } & JsonOption) =>
+        withServices(async (services) => {
+          const results = await services.handlers.install(parseArchList(arches), parseFlags(options.flags));
+          print(results, options.json, (list: RegistrationResult[]) => list.map((result) => `${result.name}: ${result.outcome}`).join('\n'));
+        }),
+      ),
+    );
+  handlers
+    .command('remove')
+    .description('Remove the qemu-arm or qemu-aarch64 handler.')
+    .argument('<arches>', 'arm, arm64, or both as arm,arm64')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (arches: string, options: JsonOption) =>
+        withServices(async (services) => {
+          const results = await services.handlers.remove(parseArchList(arches));
+          print(results, options.json, (list: RegistrationResult[]) => list.map((result) => `${result.name}: ${result.outcome}`).join('\n'));
+        }),
+      ),
     );
 
   const bundle = program.command('bundle').description('Manage the QEMU bundle.');

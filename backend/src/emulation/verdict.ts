@@ -16,8 +16,8 @@ const ELF_DESCRIPTION: Record<ArmPlatform, string> = {
 export function registerHandlerFix(platform: ArmPlatform): string {
   const arch = emulatorFor(platform);
   return (
-    `Register a qemu-${arch} handler on the engine's host. From an ARM Runner checkout: ` +
-    `"sudo bash scripts/binfmt-handler.sh register ${arch} F". On Debian or Ubuntu, installing binfmt-support ` +
+    `Register a qemu-${arch} handler on the engine's host: "npx arm-runner handlers install ${arch === 'aarch64' ? 'arm64' : 'arm'}" ` +
+    'registers it from the bundled static QEMU with the F flag. On Debian or Ubuntu, installing binfmt-support ' +
     'next to qemu-user-static registers handlers at every boot. Docker Desktop registers its own at start, so restart it. ' +
     'Handlers are kernel state, so a reboot or a VM restart removes them.'
   );
