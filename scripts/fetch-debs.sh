@@ -13,13 +13,16 @@ if ((${#archs[@]} == 0)); then
 fi
 
 mkdir -p "$cache"
+# Read once into a variable: "dpkg ... | grep -q" can fail under pipefail when
+# grep exits early and dpkg gets SIGPIPE.
+foreign=$(dpkg --print-foreign-architectures)
 updated=0
 for arch in "${archs[@]}"; do
   if [[ -x "$cache/$arch/bin/busybox" ]]; then
     continue
   fi
 
-  if [[ $arch != "$native" ]] && ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
+  if [[ $arch != "$native" ]] && ! grep -qx "$arch" <<<"$foreign"; then
     echo "Debian architecture $arch is not enabled. Run scripts/provision-engine.sh first." >&2
     exit 1
   fi

@@ -15,8 +15,11 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 
 # Foreign architectures let the fixture script download ARM .deb files.
+# Command output is read into variables first: "cmd | grep -q" can fail under
+# pipefail when grep exits early and cmd gets SIGPIPE.
+foreign=$(dpkg --print-foreign-architectures)
 for arch in armhf armel arm64; do
-  if ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
+  if ! grep -qx "$arch" <<<"$foreign"; then
     dpkg --add-architecture "$arch"
   fi
 done
@@ -24,7 +27,8 @@ done
 wanted=(docker.io qemu-user-static debootstrap ca-certificates curl chromium)
 missing=()
 for pkg in "${wanted[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  if [[ $status != *'install ok installed'* ]]; then
     missing+=("$pkg")
   fi
 done
