@@ -143,7 +143,7 @@ describe('install path as Docker Desktop runs it', () => {
     expect(service?.volumes).toContain('/var/run/docker.sock.raw:/var/run/docker.sock');
 
     // Docker Desktop gives the service its raw engine socket and a folder for
-    // the backend socket. Here the host's own engine socket stands in for it.
+    // the backend socket. Here the host's own engine socket is used instead.
     socketDirectory = mkdtempSync(path.join(os.tmpdir(), 'arm-runner-guest-services-'));
     backend = await services.docker.createContainer({
       Image: EXTENSION_IMAGE,
