@@ -246,6 +246,20 @@ describe.each([
     const failure = page.getByText('The run failed (NO_HANDLER)');
     await failure.waitFor({ timeout: 30_000 });
     await screenshot(page, 'cannot-run');
+
+    // From cannot-run to a served endpoint with one consented click.
+    await verdict.getByRole('button', { name: 'Register handler…' }).click();
+    const dialog = page.getByRole('dialog');
+    await screenshot(page, 'register-handler');
+    await dialog.getByRole('button', { name: 'Register' }).click();
+    await verdict.getByText('Emulated by a host handler with F', { exact: true }).waitFor({ timeout: 30_000 });
+    const labelsBefore = await runCardLabels(page);
+    await page.getByRole('button', { name: 'Run' }).click();
+    const card = await newRunCard(page, FIXTURES.arm64, labelsBefore);
+    await card.getByLabel('Emulation evidence').waitFor({ timeout: 30_000 });
+    expect(await card.getByLabel('Emulation evidence').textContent()).toContain('aarch64');
+    await card.getByRole('button', { name: 'Remove' }).click();
+    await card.waitFor({ state: 'detached', timeout: 30_000 });
     await page.close();
   });
 

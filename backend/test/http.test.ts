@@ -154,6 +154,13 @@ describe('HTTP API on a unix socket', () => {
     expect(wrongType.status).toBe(400);
   });
 
+  it('rejects invalid handler requests', async () => {
+    const badFlags = await call('POST', '/handlers', { arches: ['arm'], flags: 'X' });
+    expect(badFlags.status).toBe(400);
+    const badArch = await call('POST', '/handlers', { arches: ['x86_64'] });
+    expect(badArch.status).toBe(400);
+  });
+
   it('rejects a body that is not JSON', async () => {
     const reply = await new Promise<number>((resolve, reject) => {
       const request = http.request({ socketPath, path: '/runs', method: 'POST', headers: { 'content-type': 'application/json' } }, (response) => {

@@ -44,6 +44,15 @@ export const AugmentRequestSchema = z
   })
   .strict();
 
+export const HandlerInstallRequestSchema = z
+  .object({
+    /** QEMU emulators whose binfmt_misc handlers to register. */
+    arches: z.array(z.enum(['arm', 'aarch64'])).min(1).max(2),
+    /** binfmt_misc flags, letters from P, O, C and F; "" for none. */
+    flags: z.string().regex(/^[POCF]*$/, 'Use letters from P, O, C and F.').max(4).default('F'),
+  })
+  .strict();
+
 export const LogsQuerySchema = z
   .object({
     tail: z.coerce.number().int().min(1).max(10_000).default(200),
@@ -51,6 +60,7 @@ export const LogsQuerySchema = z
   .strict();
 
 export type PortMapping = z.input<typeof PortMappingSchema>;
+export type HandlerInstallRequest = z.input<typeof HandlerInstallRequestSchema>;
 export type RunRequest = z.input<typeof RunRequestSchema>;
 export type ParsedRunRequest = z.output<typeof RunRequestSchema>;
 export type AugmentRequest = z.input<typeof AugmentRequestSchema>;

@@ -134,6 +134,13 @@ export interface LocalImage {
   createdAt: string;
 }
 
+/** What a handler registration did for one emulator. */
+export interface HandlerRegistration {
+  arch: QemuArch;
+  name: string;
+  outcome: 'registered' | 'replaced' | 'already-registered' | 'removed' | 'not-registered';
+}
+
 export type TaskState = 'pending' | 'running' | 'succeeded' | 'failed';
 
 export interface TaskInfo<Result = unknown> {

@@ -8,6 +8,7 @@ export const ROUTES = {
   augmentedImages: '/augmented-images',
   images: '/images',
   sample: '/sample',
+  handlers: '/handlers',
 } as const;
 
 export function taskPath(taskId: string): string {

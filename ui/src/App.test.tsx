@@ -165,6 +165,27 @@ describe('App', () => {
     expect(within(verdict).getByRole('alert').textContent).toContain('Register a qemu-aarch64 handler');
   });
 
+  it('registers a handler only after consent', async () => {
+    let registered = false;
+    const fake = renderApp({
+      'GET /status': () => (registered ? status({ platforms: [] }) : status()),
+      'POST /handlers': () => {
+        registered = true;
+        return [{ arch: 'aarch64', name: 'qemu-aarch64', outcome: 'registered' }];
+      },
+    });
+    const verdict = await screen.findByLabelText('Verdict for linux/arm64');
+    fireEvent.click(within(verdict).getByRole('button', { name: 'Register handler…' }));
+    const dialog = await screen.findByRole('dialog');
+    expect(dialog.textContent).toContain('lasts until the engine');
+    expect(fake.calls.some((call) => call.method === 'POST')).toBe(false);
+
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Register' }));
+    await waitFor(() => expect(fake.calls.find((call) => call.method === 'POST')?.data).toEqual({ arches: ['aarch64'], flags: 'F' }));
+    await waitFor(() => expect(fake.client.desktopUI.toast.success).toHaveBeenCalledWith('qemu-aarch64: registered.'));
+    await waitFor(() => expect(screen.queryByLabelText('Verdict for linux/arm64')).toBeNull());
+  });
+
   it('shows the empty runs state', async () => {
     renderApp({ 'GET /status': () => status() });
     expect(await screen.findByText(/No runs yet/)).toBeTruthy();

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import type { QemuArch } from '@arm-runner/contract';
+import type { HandlerRegistration, QemuArch } from '@arm-runner/contract';
 import type { LoadedBundle } from '../bundle/bundle.ts';
 import { ArmRunnerError } from '../errors.ts';
 import { fromEngineError } from '../engine/engine-errors.ts';
@@ -18,13 +18,7 @@ const QEMU_ENTRIES: Record<QemuArch, { name: string; magic: string; mask: string
 
 const VALID_FLAGS = ['P', 'O', 'C', 'F'];
 
-export type RegistrationOutcome = 'registered' | 'replaced' | 'already-registered' | 'removed' | 'not-registered';
-
-export interface RegistrationResult {
-  arch: QemuArch;
-  name: string;
-  outcome: RegistrationOutcome;
-}
+export type RegistrationResult = HandlerRegistration;
 
 /** Parses "arm,arm64" (also "aarch64") into the emulators to act on. */
 export function parseArchList(input: string): QemuArch[] {

@@ -1,9 +1,10 @@
 import { existsSync, unlinkSync } from 'node:fs';
 import Fastify, { LogController, type FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { AugmentRequestSchema, LogsQuerySchema, ROUTES, RunRequestSchema, type ApiError } from '@arm-runner/contract';
+import { AugmentRequestSchema, HandlerInstallRequestSchema, LogsQuerySchema, ROUTES, RunRequestSchema, type ApiError } from '@arm-runner/contract';
 import { ArmRunnerError, toArmRunnerError } from '../errors.ts';
 import { resolveSourceImage } from '../augment/source-image.ts';
+import { parseFlags } from '../emulation/handler-registrar.ts';
 import { listArmImages } from '../images/image-catalog.ts';
 import { ensureSampleImage } from '../sample/sample-image.ts';
 import { logger } from '../log.ts';
@@ -86,6 +87,11 @@ export function registerApiRoutes(app: App, services: Services, prefix = ''): vo
       return services.runs.start(RunRequestSchema.parse({ image }), (step) => context.step(step));
     });
     return reply.code(202).send({ taskId: task.id });
+  });
+
+  app.post(`${prefix}${ROUTES.handlers}`, async (request) => {
+    const body = parseOrThrow(HandlerInstallRequestSchema, request.body, 'handler request');
+    return services.handlers.install(body.arches, parseFlags(body.flags));
   });
 
   app.get(`${prefix}${ROUTES.runs}`, async () => services.runs.list());

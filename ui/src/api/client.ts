@@ -6,6 +6,8 @@ import {
   runStopPath,
   taskPath,
   type ApiError,
+  type HandlerInstallRequest,
+  type HandlerRegistration,
   type LocalImage,
   type RunEmulation,
   type RunInfo,
@@ -50,6 +52,7 @@ export interface ArmRunnerApi {
   getLogs(runId: string, tail: number): Promise<string>;
   stopRun(runId: string): Promise<RunInfo>;
   removeRun(runId: string): Promise<{ id: string }>;
+  registerHandler(request: HandlerInstallRequest): Promise<HandlerRegistration[]>;
   openExternal(url: string): void;
   viewContainerLogs(containerId: string): Promise<void>;
   /** False in standalone mode, where there is no Docker Desktop to open. */
@@ -95,6 +98,7 @@ export function createApi(client: DesktopClient): ArmRunnerApi {
     getLogs: async (runId, tail) => ((await service().get(runLogsPath(runId, tail))) as { logs: string }).logs,
     stopRun: async (runId) => (await service().post(runStopPath(runId), {})) as RunInfo,
     removeRun: async (runId) => (await service().delete(runPath(runId))) as { id: string },
+    registerHandler: async (request) => (await service().post(ROUTES.handlers, request)) as HandlerRegistration[],
     openExternal: (url) => client.host.openExternal(url),
     viewContainerLogs: (containerId) => client.desktopUI.navigate.viewContainerLogs(containerId),
     insideDesktop: client.armRunnerStandalone !== true,

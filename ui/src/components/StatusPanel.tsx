@@ -3,8 +3,11 @@ import Button from '@mui/material/Button';
 import Chip from '@mui/material/Chip';
 import Stack from '@mui/material/Stack';
 import Typography from '@mui/material/Typography';
-import type { PlatformVerdict, StatusResponse } from '@arm-runner/contract';
+import { useState } from 'react';
+import type { PlatformVerdict, QemuArch, StatusResponse } from '@arm-runner/contract';
+import type { ArmRunnerApi } from '../api/client.ts';
 import { describeFlags } from './flags.ts';
+import { RegisterHandlerDialog } from './RegisterHandlerDialog.tsx';
 
 const VERDICT_LABEL: Record<PlatformVerdict['code'], string> = {
   'native': 'Runs natively',
@@ -21,13 +24,15 @@ const VERDICT_COLOR: Record<PlatformVerdict['code'], 'success' | 'info' | 'warni
 };
 
 interface Props {
+  api: ArmRunnerApi;
   status: StatusResponse;
   refreshing: boolean;
   onRefresh: () => void;
 }
 
-export function StatusPanel({ status, refreshing, onRefresh }: Props) {
+export function StatusPanel({ api, status, refreshing, onRefresh }: Props) {
   const { engine, binfmt, platforms } = status;
+  const [registering, setRegistering] = useState<QemuArch | undefined>(undefined);
   const armHandlers = binfmt.handlers.filter((handler) => handler.matches.length > 0);
 
   return (
@@ -71,7 +76,14 @@ export function StatusPanel({ status, refreshing, onRefresh }: Props) {
               <Chip size="small" color={VERDICT_COLOR[verdict.code]} label={VERDICT_LABEL[verdict.code]} />
             </Stack>
             {verdict.code === 'cannot-run' ? (
-              <Alert severity="error">
+              <Alert
+                severity="error"
+                action={
+                  <Button color="inherit" size="small" onClick={() => setRegistering(verdict.platform === 'linux/arm64' ? 'aarch64' : 'arm')}>
+                    Register handler…
+                  </Button>
+                }
+              >
                 {verdict.message} {verdict.fix}
               </Alert>
             ) : (
@@ -87,6 +99,9 @@ export function StatusPanel({ status, refreshing, onRefresh }: Props) {
           </Stack>
         ))}
       </Stack>
+      {registering !== undefined && (
+        <RegisterHandlerDialog api={api} arch={registering} open onClose={() => setRegistering(undefined)} onRegistered={onRefresh} />
+      )}
     </Stack>
   );
 }
