@@ -93,6 +93,7 @@ if ((sample_only)); then
   exit 0
 fi
 make_image armhf arm v7 arm-runner-fixture/httpd:armv7 fixture-httpd-armv7.tar "ARM Runner fixture (linux/arm/v7)" 80
+make_image armel arm v6 arm-runner-fixture/httpd:armv6 fixture-httpd-armv6.tar "ARM Runner fixture (linux/arm/v6)" 80
 make_image arm64 arm64 "" arm-runner-fixture/httpd:arm64 fixture-httpd-arm64.tar "ARM Runner fixture (linux/arm64)" 80
 make_image armhf arm v7 arm-runner-fixture/httpd-noexpose:armv7 fixture-httpd-noexpose-armv7.tar "ARM Runner fixture without EXPOSE (linux/arm/v7)" ""
 # An image for the engine's own architecture, which needs no emulation.

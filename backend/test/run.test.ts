@@ -156,6 +156,14 @@ describe('engine with handlers without the F flag', () => {
     await services.runs.remove(run.id);
   });
 
+  it('arm/v6 runs on an ARMv6 CPU model', async () => {
+    const run = await services.runs.start(request(FIXTURES.armv6));
+    expect(run.platform).toBe('linux/arm/v6');
+    expect(run.emulation.machine).toBe('armv6l');
+    expect((await fetchText(`${run.endpoints[0]}cgi-bin/machine`)).trim()).toBe('armv6l');
+    await services.runs.remove(run.id);
+  });
+
   it('rm removes the container', async () => {
     const run = await services.runs.start(request(FIXTURES.armv7));
     const containerId = (await services.runs.list()).find((listed) => listed.id === run.id)?.id;

@@ -14,6 +14,7 @@ export const EXTENSION_IMAGE = process.env.ARM_RUNNER_EXTENSION_IMAGE ?? 'armrun
 
 export const FIXTURES = {
   armv7: 'arm-runner-fixture/httpd:armv7',
+  armv6: 'arm-runner-fixture/httpd:armv6',
   arm64: 'arm-runner-fixture/httpd:arm64',
   noExpose: 'arm-runner-fixture/httpd-noexpose:armv7',
   sample: 'arm-runner-sample:armv7',
