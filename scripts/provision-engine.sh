@@ -61,5 +61,5 @@ for _ in $(seq 1 60); do
   sleep 1
 done
 
-echo "The Docker engine did not answer within 60 s. See /var/log/arm-runner-dockerd.log." >&2
+echo "The Docker engine did not respond within 60 s. See /var/log/arm-runner-dockerd.log." >&2
 exit 1

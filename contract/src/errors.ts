@@ -32,7 +32,7 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 /** The one error shape sent by the backend and printed by the CLI with --json. */
 export interface ApiError {
   code: ErrorCode;
-  /** What failed and what the user can do about it. */
+  /** Sentence naming what failed and what the user can do about it. */
   message: string;
   /** The engine's or the kernel's own text, kept for diagnosis. */
   detail?: string;

@@ -32,7 +32,7 @@ export const RunRequestSchema = z
     publish: z.array(PortMappingSchema).max(64).default([]),
     /** Publish on all host interfaces instead of 127.0.0.1. */
     exposeOnLan: z.boolean().default(false),
-    /** Bound on the wait for the first endpoint to answer HTTP, in seconds. */
+    /** Maximum wait for the first endpoint to respond to HTTP, in seconds. */
     waitSeconds: z.number().int().min(1).max(600).default(60),
   })
   .strict();

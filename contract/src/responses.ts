@@ -17,7 +17,7 @@ export interface BinfmtHandler {
 }
 
 /**
- * How a platform runs on this engine.
+ * Verdict code: the way a platform runs on this engine.
  * - native: the engine's CPU runs it without emulation.
  * - host-handler: a handler with the F flag runs plain and augmented images alike.
  * - needs-qemu-in-image: a handler without F looks for its interpreter inside the
@@ -35,7 +35,7 @@ export interface PlatformVerdict {
   flags?: string[];
   /** One sentence for the user. */
   message: string;
-  /** What to do, for cannot-run and other problems. */
+  /** Steps that fix a cannot-run verdict or another problem. */
   fix?: string;
   warnings: string[];
 }
@@ -51,7 +51,7 @@ export interface EngineInfo {
 
 export interface QemuBundleInfo {
   arch: QemuArch;
-  /** Where the augmented image puts the interpreter. */
+  /** Path of the interpreter inside the augmented image. */
   interpreterPath: string;
   version: string;
   sha256: string;
@@ -60,7 +60,7 @@ export interface QemuBundleInfo {
 export interface StatusResponse {
   engine: EngineInfo;
   binfmt: {
-    /** False when binfmt_misc is switched off as a whole (its status file says disabled). */
+    /** False when binfmt_misc is switched off as a whole (its status file reads disabled). */
     enabled: boolean;
     handlers: BinfmtHandler[];
   };
@@ -72,7 +72,7 @@ export type EmulationMode = 'native' | 'host-handler' | 'in-image';
 
 /** Evidence of how a run is emulated, read from the running container. */
 export interface RunEmulation {
-  /** What `uname -m` prints inside the container, or null when it could not run. */
+  /** Output of `uname -m` inside the container, or null when it could not run. */
   machine: string | null;
   /** The first word of the main process's command line in the container's process list. */
   interpreter: string | null;
@@ -134,7 +134,7 @@ export interface LocalImage {
   createdAt: string;
 }
 
-/** What a handler registration did for one emulator. */
+/** Outcome of a handler registration for one emulator. */
 export interface HandlerRegistration {
   arch: QemuArch;
   name: string;

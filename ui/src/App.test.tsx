@@ -7,7 +7,7 @@ import { App } from './App.tsx';
 
 type Handler = (data?: unknown) => unknown;
 
-/** A fake ddClient whose service answers from a table of "METHOD /path" handlers. */
+/** A fake ddClient whose service responds from a table of "METHOD /path" handlers. */
 function fakeClient(routes: Record<string, Handler>) {
   const calls: { method: string; url: string; data?: unknown }[] = [];
   const respond = (method: string, url: string, data?: unknown): Promise<unknown> =>

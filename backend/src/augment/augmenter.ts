@@ -18,7 +18,7 @@ function labelInstruction(key: string, value: string): string {
 
 /**
  * Builds and caches augmented images: the source image plus one layer that
- * holds the bundled static QEMU at /usr/bin/qemu-<arch>-static.
+ * contains the bundled static QEMU at /usr/bin/qemu-<arch>-static.
  *
  * The layer is added without a builder. A container is created from the
  * source (never started), the QEMU tar is uploaded into it, and the container

@@ -7,7 +7,7 @@ import { makeBundle } from './make-bundle.ts';
 
 // Uses the machine's real binaries: Debian's static QEMU from /usr/bin and,
 // as the dynamically linked impostor, /bin/ls. The helper's busybox only has
-// to be a static ELF here, so the static QEMU stands in for it.
+// to be a static ELF here, so the static QEMU is used in its place.
 const HELPER_SCRIPT = path.resolve(import.meta.dirname, '..', '..', 'assets', 'read-binfmt');
 const STATIC_BINARY = '/usr/bin/qemu-arm-static';
 

@@ -8,7 +8,7 @@ interface EngineErrorShape {
   message?: string;
 }
 
-/** The daemon's own message from a dockerode error, without dockerode's prefix. */
+/** Returns the daemon's own message from a dockerode error, without dockerode's prefix. */
 export function engineMessage(error: unknown): string {
   const shaped = error as EngineErrorShape;
   if (shaped.json && typeof shaped.json.message === 'string') {

@@ -56,7 +56,7 @@ export async function startStandaloneServer(services: Services, options: Standal
   app.addHook('onRequest', async (request, reply) => {
     if (!allowedHosts.has(request.headers.host ?? '')) {
       logger.warn({ event: 'standalone.host-rejected', host: request.headers.host }, 'rejected a request for another host');
-      return reply.code(403).send({ code: 'INVALID_REQUEST', message: 'This server answers only on its loopback address.' });
+      return reply.code(403).send({ code: 'INVALID_REQUEST', message: 'This server accepts requests only for its loopback address. Open the URL that "npm start" printed.' });
     }
     if (!request.url.startsWith('/api/')) {
       return undefined;
@@ -66,8 +66,8 @@ export async function startStandaloneServer(services: Services, options: Standal
       logger.warn({ event: 'standalone.origin-rejected', origin }, 'rejected an API call from another origin');
       return reply.code(403).send({ code: 'INVALID_REQUEST', message: 'API calls from other origins are not allowed.' });
     }
-    const given = request.headers[TOKEN_HEADER];
-    if (!tokensMatch(typeof given === 'string' ? given : undefined, token)) {
+    const requestToken = request.headers[TOKEN_HEADER];
+    if (!tokensMatch(typeof requestToken === 'string' ? requestToken : undefined, token)) {
       return reply.code(401).send({ code: 'UNAUTHORIZED', message: 'Missing or wrong token. Open the full URL that "npm start" printed, including #token=.' });
     }
     return undefined;

@@ -60,12 +60,12 @@ export function readArmEntries(): SavedEntry[] {
  * Replaces the ARM entries with the given ones. `null` or a missing key means
  * no handler for that emulator; a string gives the flags, such as '' or 'F'.
  */
-export function setArmHandlers(wanted: { arm?: string | null; aarch64?: string | null }): void {
+export function setArmHandlers(handlers: { arm?: string | null; aarch64?: string | null }): void {
   for (const entry of readArmEntries()) {
     remove(entry.name);
   }
   for (const arch of ['arm', 'aarch64'] as const) {
-    const flags = wanted[arch];
+    const flags = handlers[arch];
     if (flags === undefined || flags === null) {
       continue;
     }

@@ -52,7 +52,7 @@ interface Props {
   onChanged: () => void;
 }
 
-/** One run: image, state, endpoint links, emulation evidence and actions. */
+/** Renders one run: image, state, endpoint links, emulation evidence and actions. */
 export function RunCard({ api, run, onChanged }: Props) {
   const [details, setDetails] = useState<RunDetails | undefined>(undefined);
   const [showLogs, setShowLogs] = useState(false);

@@ -44,7 +44,7 @@ function rowsFor(image: LocalImage | undefined): PortRow[] {
   return image.exposedPorts.map((port) => ({ containerPort: String(port.containerPort), protocol: port.protocol, hostPort: '', exposed: true }));
 }
 
-/** The run form: image, platform, port mappings, LAN switch, Run and the sample. */
+/** Renders the run form: image, platform, port mappings, LAN switch, Run and the sample. */
 export function RunForm({ images, busy, onRun, onSample }: Props) {
   const [imageInput, setImageInput] = useState('');
   const [platform, setPlatform] = useState(IMAGE_DEFAULT_PLATFORM);

@@ -10,7 +10,7 @@ interface Props {
   lastError?: ApiError;
 }
 
-/** Waiting screen, shown until the backend responds. After a while it tells the user what to do. */
+/** Waiting screen, shown until the backend responds. After a while it explains what the user can do. */
 export function WaitingScreen({ slow, attempts, lastError }: Props) {
   return (
     <Stack spacing={2} alignItems="flex-start" role="status" aria-label="Waiting for the backend">
