@@ -1,9 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Services } from '../src/services.ts';
-import { readArmEntries, restoreArmEntries, setArmHandlers, type SavedEntry } from './rig/binfmt-rig.ts';
-import { CLI_PATH, FIXTURES, allContainerIds, connectToEngine, fetchText, managedRunIds, removeRunsCreatedSince } from './rig/engine-rig.ts';
+import { describe, expect, it } from 'vitest';
+import { setUpEngineTest } from './rig/engine-test-context.ts';
+import { CLI_PATH, FIXTURES, allContainerIds, fetchText } from './rig/engine-rig.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -24,21 +23,8 @@ async function cli(...args: string[]): Promise<CliResult> {
   }
 }
 
-let services: Services;
-let savedEntries: SavedEntry[];
-let runIdsBefore: string[];
+const engine = setUpEngineTest({ arm: '', aarch64: '' });
 
-beforeAll(async () => {
-  services = await connectToEngine();
-  savedEntries = readArmEntries();
-  runIdsBefore = await managedRunIds(services.docker);
-  setArmHandlers({ arm: '', aarch64: '' });
-});
-
-afterAll(async () => {
-  restoreArmEntries(savedEntries);
-  await removeRunsCreatedSince(services.docker, runIdsBefore);
-});
 
 describe('arm-runner CLI', () => {
   it('status --json lists handlers and verdicts', async () => {
@@ -104,12 +90,12 @@ describe('arm-runner CLI', () => {
   });
 
   it('errors are JSON on stderr with a non-zero exit', async () => {
-    const before = await allContainerIds(services.docker);
+    const before = await allContainerIds(engine.services.docker);
     const result = await cli('run', 'Not A Valid;Ref', '--json');
     expect(result.exitCode).not.toBe(0);
     expect(result.stdout).toBe('');
     expect(JSON.parse(result.stderr)).toMatchObject({ code: 'INVALID_IMAGE_REFERENCE' });
-    expect(await allContainerIds(services.docker)).toEqual(before);
+    expect(await allContainerIds(engine.services.docker)).toEqual(before);
   });
 
   it('invalid option values name the option', async () => {
@@ -135,13 +121,13 @@ describe('arm-runner CLI', () => {
   });
 
   it('bounded wait runs out with a clear error and no container', async () => {
-    const before = await allContainerIds(services.docker);
+    const before = await allContainerIds(engine.services.docker);
     // The fixture does not listen on port 81, so the endpoint never responds.
     const result = await cli('run', FIXTURES.noExpose, '--publish', '0:81', '--wait', '3', '--json');
     expect(result.exitCode).not.toBe(0);
     const error = JSON.parse(result.stderr) as { code: string; message: string };
     expect(error.code).toBe('ENDPOINT_TIMEOUT');
     expect(error.message).toContain('within 3 s');
-    expect(await allContainerIds(services.docker)).toEqual(before);
+    expect(await allContainerIds(engine.services.docker)).toEqual(before);
   });
 });

@@ -5,40 +5,17 @@ import path from 'node:path';
 import type { RunResult, TaskInfo } from '@arm-runner/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer, listen } from '../src/http/server.ts';
-import type { Services } from '../src/services.ts';
-import { readArmEntries, restoreArmEntries, setArmHandlers, type SavedEntry } from './rig/binfmt-rig.ts';
-import { FIXTURES, connectToEngine, fetchText, managedRunIds, removeRunsCreatedSince } from './rig/engine-rig.ts';
+import { requestOverSocket, setUpEngineTest, type SocketReply } from './rig/engine-test-context.ts';
+import { FIXTURES, fetchText } from './rig/engine-rig.ts';
 
-interface Reply {
-  status: number;
-  body: unknown;
-}
-
-let services: Services;
-let savedEntries: SavedEntry[];
-let runIdsBefore: string[];
+const engine = setUpEngineTest({ arm: '', aarch64: '' });
 let app: ReturnType<typeof buildServer>;
 let socketDirectory: string;
 let socketPath: string;
 
-/** Sends one request over the unix socket, as Docker Desktop does. */
-function call(method: string, route: string, body?: unknown): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const request = http.request(
-      { socketPath, path: route, method, headers: payload === undefined ? {} : { 'content-type': 'application/json' } },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: response.statusCode ?? 0, body: text === '' ? undefined : JSON.parse(text) });
-        });
-      },
-    );
-    request.on('error', reject);
-    request.end(payload);
-  });
+/** Sends one request over the backend's unix socket, as Docker Desktop does. */
+function call(method: string, route: string, body?: unknown): Promise<SocketReply> {
+  return requestOverSocket(socketPath, method, route, body);
 }
 
 async function waitForTask(taskId: string): Promise<TaskInfo<RunResult>> {
@@ -54,24 +31,17 @@ async function waitForTask(taskId: string): Promise<TaskInfo<RunResult>> {
 }
 
 beforeAll(async () => {
-  services = await connectToEngine();
-  savedEntries = readArmEntries();
-  runIdsBefore = await managedRunIds(services.docker);
-  setArmHandlers({ arm: '', aarch64: '' });
-
   socketDirectory = mkdtempSync(path.join(os.tmpdir(), 'arm-runner-socket-'));
   socketPath = path.join(socketDirectory, 'backend.sock');
   // A file left behind by a crashed backend must not stop the next one.
   writeFileSync(socketPath, 'stale');
-  app = buildServer(services);
+  app = buildServer(engine.services);
   await listen(app, { socketPath });
 });
 
 afterAll(async () => {
   await app.close();
   rmSync(socketDirectory, { recursive: true, force: true });
-  restoreArmEntries(savedEntries);
-  await removeRunsCreatedSince(services.docker, runIdsBefore);
 });
 
 describe('HTTP API on a unix socket', () => {

@@ -1,17 +1,17 @@
 import net from 'node:net';
 import type { ParsedRunRequest } from '@arm-runner/contract';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ArmRunnerError } from '../src/errors.ts';
-import type { Services } from '../src/services.ts';
-import { readArmEntries, restoreArmEntries, setArmHandlers, type SavedEntry } from './rig/binfmt-rig.ts';
-import { FIXTURES, allContainerIds, connectToEngine, fetchText, managedImageIds, managedRunIds, removeRunsCreatedSince, runPlain } from './rig/engine-rig.ts';
+import { setArmHandlers } from './rig/binfmt-rig.ts';
+import { setUpEngineTest } from './rig/engine-test-context.ts';
+import { FIXTURES, allContainerIds, connectToEngine, fetchText, managedImageIds, runPlain } from './rig/engine-rig.ts';
 
 function request(image: string, overrides: Partial<ParsedRunRequest> = {}): ParsedRunRequest {
   return { image, publish: [], exposeOnLan: false, waitSeconds: 60, ...overrides };
 }
 
-async function expectRunError(services: Services, runRequest: ParsedRunRequest, code: string): Promise<ArmRunnerError> {
-  const error: unknown = await services.runs.start(runRequest).then(
+async function expectRunError(runRequest: ParsedRunRequest, code: string): Promise<ArmRunnerError> {
+  const error: unknown = await engine.services.runs.start(runRequest).then(
     () => new Error('the run started, but it should have failed'),
     (failure: unknown) => failure,
   );
@@ -20,32 +20,19 @@ async function expectRunError(services: Services, runRequest: ParsedRunRequest, 
   return error as ArmRunnerError;
 }
 
-let services: Services;
-let savedEntries: SavedEntry[];
-let runIdsBefore: string[];
-
-beforeAll(async () => {
-  services = await connectToEngine();
-  savedEntries = readArmEntries();
-  runIdsBefore = await managedRunIds(services.docker);
-});
-
-afterAll(async () => {
-  restoreArmEntries(savedEntries);
-  await removeRunsCreatedSince(services.docker, runIdsBefore);
-});
+const engine = setUpEngineTest();
 
 describe('engine with no ARM handler', () => {
   beforeAll(() => setArmHandlers({}));
 
   it('plain arm/v7 image fails with exec format error', async () => {
-    const result = await runPlain(services.docker, FIXTURES.armv7, ['/bin/uname', '-m']);
+    const result = await runPlain(engine.services.docker, FIXTURES.armv7, ['/bin/uname', '-m']);
     expect(result.exitCode).not.toBe(0);
     expect(result.output).toMatch(/exec format error/);
   });
 
   it('status says every ARM platform cannot run', async () => {
-    const status = await services.status.status();
+    const status = await engine.services.status.status();
     expect(status.engine.architecture).toBe('amd64');
     expect(status.platforms.map((verdict) => [verdict.platform, verdict.code])).toEqual([
       ['linux/arm/v6', 'cannot-run'],
@@ -56,10 +43,10 @@ describe('engine with no ARM handler', () => {
   });
 
   it('run fails before creating any container', async () => {
-    const before = await allContainerIds(services.docker);
-    const error = await expectRunError(services, request(FIXTURES.armv7), 'NO_HANDLER');
+    const before = await allContainerIds(engine.services.docker);
+    const error = await expectRunError(request(FIXTURES.armv7), 'NO_HANDLER');
     expect(error.message).toMatch(/linux\/arm\/v7 cannot run/);
-    expect(await allContainerIds(services.docker)).toEqual(before);
+    expect(await allContainerIds(engine.services.docker)).toEqual(before);
   });
 });
 
@@ -67,13 +54,13 @@ describe('engine with handlers without the F flag', () => {
   beforeAll(() => setArmHandlers({ arm: '', aarch64: '' }));
 
   it('plain arm/v7 image cannot find its interpreter', async () => {
-    const result = await runPlain(services.docker, FIXTURES.armv7, ['/bin/uname', '-m']);
+    const result = await runPlain(engine.services.docker, FIXTURES.armv7, ['/bin/uname', '-m']);
     expect(result.exitCode).not.toBe(0);
     expect(result.output).toMatch(/no such file or directory/);
   });
 
   it('status says QEMU is needed inside the image', async () => {
-    const status = await services.status.status();
+    const status = await engine.services.status.status();
     const byPlatform = new Map(status.platforms.map((verdict) => [verdict.platform, verdict]));
     expect(byPlatform.get('linux/arm/v7')?.code).toBe('needs-qemu-in-image');
     expect(byPlatform.get('linux/arm/v7')?.handler).toBe('qemu-arm');
@@ -85,9 +72,9 @@ describe('engine with handlers without the F flag', () => {
   });
 
   it('augmented arm/v7 image serves its page under emulation', async () => {
-    const userTagBefore = (await services.docker.getImage(FIXTURES.armv7).inspect()).Id;
+    const userTagBefore = (await engine.services.docker.getImage(FIXTURES.armv7).inspect()).Id;
 
-    const run = await services.runs.start(request(FIXTURES.armv7));
+    const run = await engine.services.runs.start(request(FIXTURES.armv7));
 
     expect(run.platform).toBe('linux/arm/v7');
     expect(run.augmentedImage).toBe('arm-runner/arm-runner-fixture/httpd:armv7-linux-arm-v7');
@@ -105,13 +92,13 @@ describe('engine with handlers without the F flag', () => {
     expect(run.emulation.inImageQemuUsed).toBe(true);
     expect(run.emulation.qemuVersion).toMatch(/^\d+\.\d+/);
 
-    expect((await services.docker.getImage(FIXTURES.armv7).inspect()).Id).toBe(userTagBefore);
-    await services.runs.remove(run.id);
+    expect((await engine.services.docker.getImage(FIXTURES.armv7).inspect()).Id).toBe(userTagBefore);
+    await engine.services.runs.remove(run.id);
   });
 
   it('augmented image adds one layer and keeps the config', async () => {
-    const source = await services.docker.getImage(FIXTURES.armv7).inspect();
-    const augmented = await services.docker.getImage('arm-runner/arm-runner-fixture/httpd:armv7-linux-arm-v7').inspect();
+    const source = await engine.services.docker.getImage(FIXTURES.armv7).inspect();
+    const augmented = await engine.services.docker.getImage('arm-runner/arm-runner-fixture/httpd:armv7-linux-arm-v7').inspect();
     expect(augmented.RootFS.Layers).toHaveLength((source.RootFS.Layers ?? []).length + 1);
     expect(augmented.RootFS.Layers?.slice(0, -1)).toEqual(source.RootFS.Layers);
     expect(augmented.Architecture).toBe('arm');
@@ -127,24 +114,24 @@ describe('engine with handlers without the F flag', () => {
   });
 
   it('second run reuses the augmented image', async () => {
-    const first = await services.runs.start(request(FIXTURES.armv7));
-    const imagesAfterFirst = await managedImageIds(services.docker, 'augmented-image');
-    const firstImageId = (await services.docker.getImage(first.augmentedImage).inspect()).Id;
+    const first = await engine.services.runs.start(request(FIXTURES.armv7));
+    const imagesAfterFirst = await managedImageIds(engine.services.docker, 'augmented-image');
+    const firstImageId = (await engine.services.docker.getImage(first.augmentedImage).inspect()).Id;
 
-    const second = await services.runs.start(request(FIXTURES.armv7));
+    const second = await engine.services.runs.start(request(FIXTURES.armv7));
 
     expect(second.reusedAugmentedImage).toBe(true);
-    expect((await services.docker.getImage(second.augmentedImage).inspect()).Id).toBe(firstImageId);
-    expect(await managedImageIds(services.docker, 'augmented-image')).toEqual(imagesAfterFirst);
+    expect((await engine.services.docker.getImage(second.augmentedImage).inspect()).Id).toBe(firstImageId);
+    expect(await managedImageIds(engine.services.docker, 'augmented-image')).toEqual(imagesAfterFirst);
     expect(second.ports[0]?.hostPort).not.toBe(first.ports[0]?.hostPort);
-    await services.runs.remove(first.id);
-    await services.runs.remove(second.id);
+    await engine.services.runs.remove(first.id);
+    await engine.services.runs.remove(second.id);
   });
 
   it('augmented arm64 image serves its page under emulation', async () => {
-    const userTagBefore = (await services.docker.getImage(FIXTURES.arm64).inspect()).Id;
+    const userTagBefore = (await engine.services.docker.getImage(FIXTURES.arm64).inspect()).Id;
 
-    const run = await services.runs.start(request(FIXTURES.arm64, { platform: 'linux/arm64' }));
+    const run = await engine.services.runs.start(request(FIXTURES.arm64, { platform: 'linux/arm64' }));
 
     expect(run.platform).toBe('linux/arm64');
     expect(await fetchText(run.endpoints[0] ?? '')).toContain('ARM Runner fixture (linux/arm64)');
@@ -152,60 +139,60 @@ describe('engine with handlers without the F flag', () => {
     expect(run.emulation.interpreter).toBe('/usr/bin/qemu-aarch64-static');
     expect(run.emulation.handler).toBe('qemu-aarch64');
     expect(run.emulation.mode).toBe('in-image');
-    expect((await services.docker.getImage(FIXTURES.arm64).inspect()).Id).toBe(userTagBefore);
-    await services.runs.remove(run.id);
+    expect((await engine.services.docker.getImage(FIXTURES.arm64).inspect()).Id).toBe(userTagBefore);
+    await engine.services.runs.remove(run.id);
   });
 
   it('arm/v6 runs on an ARMv6 CPU model', async () => {
-    const run = await services.runs.start(request(FIXTURES.armv6));
+    const run = await engine.services.runs.start(request(FIXTURES.armv6));
     expect(run.platform).toBe('linux/arm/v6');
     expect(run.emulation.machine).toBe('armv6l');
     expect((await fetchText(`${run.endpoints[0]}cgi-bin/machine`)).trim()).toBe('armv6l');
-    await services.runs.remove(run.id);
+    await engine.services.runs.remove(run.id);
   });
 
   it('rm removes the container', async () => {
-    const run = await services.runs.start(request(FIXTURES.armv7));
-    const containerId = (await services.runs.list()).find((listed) => listed.id === run.id)?.id;
+    const run = await engine.services.runs.start(request(FIXTURES.armv7));
+    const containerId = (await engine.services.runs.list()).find((listed) => listed.id === run.id)?.id;
     expect(containerId).toBe(run.id);
 
-    await services.runs.remove(run.id);
+    await engine.services.runs.remove(run.id);
 
-    const inspectError: unknown = await services.docker.getContainer(run.id).inspect().catch((error: unknown) => error);
+    const inspectError: unknown = await engine.services.docker.getContainer(run.id).inspect().catch((error: unknown) => error);
     expect((inspectError as { statusCode?: number }).statusCode).toBe(404);
-    await expect(services.runs.remove(run.id)).rejects.toMatchObject({ code: 'RUN_NOT_FOUND' });
+    await expect(engine.services.runs.remove(run.id)).rejects.toMatchObject({ code: 'RUN_NOT_FOUND' });
   });
 
   it('logs and stop work on a run', async () => {
-    const run = await services.runs.start(request(FIXTURES.armv7));
+    const run = await engine.services.runs.start(request(FIXTURES.armv7));
     await fetchText(run.endpoints[0] ?? '');
-    expect(await services.runs.logs(run.id, 50)).toMatch(/response:200/);
-    const stopped = await services.runs.stop(run.id);
+    expect(await engine.services.runs.logs(run.id, 50)).toMatch(/response:200/);
+    const stopped = await engine.services.runs.stop(run.id);
     expect(stopped.state).toBe('exited');
-    await services.runs.remove(run.id);
+    await engine.services.runs.remove(run.id);
   });
 
   it('wrong platform is rejected, not substituted', async () => {
-    const before = await allContainerIds(services.docker);
-    const error = await expectRunError(services, request(FIXTURES.arm64, { platform: 'linux/arm/v7' }), 'PLATFORM_MISMATCH');
+    const before = await allContainerIds(engine.services.docker);
+    const error = await expectRunError(request(FIXTURES.arm64, { platform: 'linux/arm/v7' }), 'PLATFORM_MISMATCH');
     expect(error.message).toContain('linux/arm64, not linux/arm/v7');
-    expect(await allContainerIds(services.docker)).toEqual(before);
+    expect(await allContainerIds(engine.services.docker)).toEqual(before);
   });
 
   it('native image needs no emulation', async () => {
-    const before = await allContainerIds(services.docker);
-    const error = await expectRunError(services, request(FIXTURES.native), 'RUNS_NATIVELY');
+    const before = await allContainerIds(engine.services.docker);
+    const error = await expectRunError(request(FIXTURES.native), 'RUNS_NATIVELY');
     expect(error.message).toContain('nothing to emulate');
-    expect(await allContainerIds(services.docker)).toEqual(before);
+    expect(await allContainerIds(engine.services.docker)).toEqual(before);
   });
 
   it('riscv64 image is unsupported', async () => {
-    const error = await expectRunError(services, request(FIXTURES.riscv64), 'UNSUPPORTED_PLATFORM');
+    const error = await expectRunError(request(FIXTURES.riscv64), 'UNSUPPORTED_PLATFORM');
     expect(error.message).toContain('linux/riscv64');
   });
 
   it('restarted backend finds its runs', async () => {
-    const run = await services.runs.start(request(FIXTURES.armv7));
+    const run = await engine.services.runs.start(request(FIXTURES.armv7));
 
     const restarted = await connectToEngine();
     const listed = (await restarted.runs.list()).find((candidate) => candidate.id === run.id);
@@ -220,32 +207,31 @@ describe('engine with handlers without the F flag', () => {
   });
 
   it('unknown image gets a clear error', async () => {
-    const error = await expectRunError(services, request('arm-runner-fixture/does-not-exist:1'), 'IMAGE_NOT_FOUND');
+    const error = await expectRunError(request('arm-runner-fixture/does-not-exist:1'), 'IMAGE_NOT_FOUND');
     expect(error.message).toContain('docker pull');
   });
 
   it('image without EXPOSE needs a port', async () => {
-    const before = await allContainerIds(services.docker);
-    await expectRunError(services, request(FIXTURES.noExpose), 'NO_EXPOSED_PORTS');
-    expect(await allContainerIds(services.docker)).toEqual(before);
+    const before = await allContainerIds(engine.services.docker);
+    await expectRunError(request(FIXTURES.noExpose), 'NO_EXPOSED_PORTS');
+    expect(await allContainerIds(engine.services.docker)).toEqual(before);
 
-    const run = await services.runs.start(request(FIXTURES.noExpose, { publish: [{ containerPort: 80, hostPort: 0, protocol: 'tcp' }] }));
+    const run = await engine.services.runs.start(request(FIXTURES.noExpose, { publish: [{ containerPort: 80, hostPort: 0, protocol: 'tcp' }] }));
     expect(await fetchText(run.endpoints[0] ?? '')).toContain('without EXPOSE');
-    await services.runs.remove(run.id);
+    await engine.services.runs.remove(run.id);
   });
 
   it('busy host port fails and leaves no container', async () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const busyPort = (blocker.address() as net.AddressInfo).port;
-    const before = await allContainerIds(services.docker);
+    const before = await allContainerIds(engine.services.docker);
     try {
       await expectRunError(
-        services,
         request(FIXTURES.armv7, { publish: [{ containerPort: 80, hostPort: busyPort, protocol: 'tcp' }] }),
         'PORT_BUSY',
       );
-      expect(await allContainerIds(services.docker)).toEqual(before);
+      expect(await allContainerIds(engine.services.docker)).toEqual(before);
     } finally {
       blocker.close();
     }
@@ -257,9 +243,9 @@ describe('engine with handlers without the F flag', () => {
     const freePort = (probe.address() as net.AddressInfo).port;
     await new Promise<void>((resolve) => probe.close(() => resolve()));
 
-    const run = await services.runs.start(request(FIXTURES.armv7, { publish: [{ containerPort: 80, hostPort: freePort, protocol: 'tcp' }] }));
+    const run = await engine.services.runs.start(request(FIXTURES.armv7, { publish: [{ containerPort: 80, hostPort: freePort, protocol: 'tcp' }] }));
     expect(run.endpoints).toEqual([`http://127.0.0.1:${freePort}/`]);
-    await services.runs.remove(run.id);
+    await engine.services.runs.remove(run.id);
   });
 });
 
@@ -267,21 +253,21 @@ describe('engine with handlers with the F flag', () => {
   beforeAll(() => setArmHandlers({ arm: 'F', aarch64: 'F' }));
 
   it('plain arm/v7 image runs without QEMU inside', async () => {
-    const result = await runPlain(services.docker, FIXTURES.armv7, ['/bin/uname', '-m']);
+    const result = await runPlain(engine.services.docker, FIXTURES.armv7, ['/bin/uname', '-m']);
     expect(result.exitCode).toBe(0);
     expect(result.output.trim()).toBe('armv7l');
   });
 
   it('run reports the host handler as the emulator', async () => {
-    const status = await services.status.status();
+    const status = await engine.services.status.status();
     expect(status.platforms.find((verdict) => verdict.platform === 'linux/arm/v7')?.code).toBe('host-handler');
 
-    const run = await services.runs.start(request(FIXTURES.armv7));
+    const run = await engine.services.runs.start(request(FIXTURES.armv7));
     expect(run.emulation.machine).toBe('armv7l');
     expect(run.emulation.mode).toBe('host-handler');
     expect(run.emulation.inImageQemuUsed).toBe(false);
     expect(run.emulation.handlerFlags).toEqual(['F']);
     expect(run.emulation.interpreter).toBe('/usr/bin/qemu-arm-static');
-    await services.runs.remove(run.id);
+    await engine.services.runs.remove(run.id);
   });
 });

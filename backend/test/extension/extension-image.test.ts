@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
@@ -9,6 +8,7 @@ import type { RunResult, TaskInfo } from '@arm-runner/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Services } from '../../src/services.ts';
 import { readArmEntries, restoreArmEntries, setArmHandlers, type SavedEntry } from '../rig/binfmt-rig.ts';
+import { requestOverSocket } from '../rig/engine-test-context.ts';
 import { EXTENSION_IMAGE, connectToEngine, fetchText, managedRunIds, removeRunsCreatedSince } from '../rig/engine-rig.ts';
 
 
@@ -47,22 +47,6 @@ async function readFileFromImage(docker: Docker, image: string, filePath: string
   } finally {
     await container.remove({ force: true });
   }
-}
-
-function callSocket(socketPath: string, method: string, route: string): Promise<{ status: number; body: unknown }> {
-  return new Promise((resolve, reject) => {
-    const headers = method === 'POST' ? { 'content-type': 'application/json' } : {};
-    const request = http.request({ socketPath, path: route, method, headers }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: response.statusCode ?? 0, body: text === '' ? undefined : JSON.parse(text) });
-      });
-    });
-    request.on('error', reject);
-    request.end(method === 'POST' ? '{}' : undefined);
-  });
 }
 
 let services: Services;
@@ -162,7 +146,7 @@ describe('install path as Docker Desktop runs it', () => {
     }
     expect(existsSync(socketPath)).toBe(true);
 
-    const status = await callSocket(socketPath, 'GET', '/status');
+    const status = await requestOverSocket(socketPath, 'GET', '/status');
     expect(status.status).toBe(200);
     expect((status.body as { platforms: { platform: string; code: string }[] }).platforms[1]).toMatchObject({
       platform: 'linux/arm/v7',
@@ -179,11 +163,11 @@ describe('install path as Docker Desktop runs it', () => {
         }
       });
 
-    const accepted = await callSocket(socketPath, 'POST', '/sample');
+    const accepted = await requestOverSocket(socketPath, 'POST', '/sample', {});
     expect(accepted.status).toBe(202);
     let task: TaskInfo<RunResult> | undefined;
     for (let attempt = 0; attempt < 300; attempt += 1) {
-      task = (await callSocket(socketPath, 'GET', `/tasks/${(accepted.body as { taskId: string }).taskId}`)).body as TaskInfo<RunResult>;
+      task = (await requestOverSocket(socketPath, 'GET', `/tasks/${(accepted.body as { taskId: string }).taskId}`)).body as TaskInfo<RunResult>;
       if (task.state === 'succeeded' || task.state === 'failed') {
         break;
       }
@@ -194,7 +178,7 @@ describe('install path as Docker Desktop runs it', () => {
     expect(task?.result?.emulation.machine).toBe('armv7l');
     expect(await fetchText(task?.result?.endpoints[0] ?? '')).toContain('ARM Runner sample');
 
-    const removed = await callSocket(socketPath, 'DELETE', `/runs/${task?.result?.id}`);
+    const removed = await requestOverSocket(socketPath, 'DELETE', `/runs/${task?.result?.id}`);
     expect(removed.status).toBe(200);
   });
 });
