@@ -2,6 +2,8 @@
 IMAGE ?= armrunner/docker-extension
 TAG ?= dev
 PLATFORMS ?= linux/amd64,linux/arm64
+# One platform for build-extension, for example linux/arm64; empty means the engine's own.
+PLATFORM ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help base-images build-extension install-extension update-extension uninstall-extension validate push-extension
@@ -10,10 +12,10 @@ help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-20s %s\n", $$1, $$2}'
 
 base-images: ## Pull the base images, or build local ones where no registry is reachable
-	bash scripts/local-base-images.sh
+	TARGET_PLATFORM=$(PLATFORM) bash scripts/local-base-images.sh
 
-build-extension: base-images ## Build the extension image $(IMAGE):$(TAG) for this machine
-	IMAGE=$(IMAGE):$(TAG) bash scripts/build-extension.sh
+build-extension: base-images ## Build the extension image $(IMAGE):$(TAG) for PLATFORM (default: this engine's)
+	IMAGE=$(IMAGE):$(TAG) PLATFORM=$(PLATFORM) bash scripts/build-extension.sh
 
 install-extension: build-extension ## Install the image into Docker Desktop
 	docker extension install $(IMAGE):$(TAG) --force

@@ -1,9 +1,10 @@
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBundle } from './bundle.ts';
-import { makeBundle } from './make-bundle.ts';
+import { findEmbeddedQemuVersion, makeBundle } from './make-bundle.ts';
 
 // Uses the machine's real binaries: Debian's static QEMU from /usr/bin and,
 // as the dynamically linked impostor, /bin/ls. The helper's busybox only has
@@ -70,5 +71,18 @@ describe('loadBundle', () => {
   it('reports a missing bundle with the command that makes it', async () => {
     const missing = path.join(workDirectory, 'missing');
     await expect(loadBundle(missing)).rejects.toMatchObject({ code: 'BUNDLE_MISSING', message: expect.stringContaining('prepare-assets.sh') as unknown });
+  });
+});
+
+describe('findEmbeddedQemuVersion', () => {
+  it.each(['arm', 'aarch64'])('matches qemu-%s-static --version', (arch) => {
+    const binaryPath = `/usr/bin/qemu-${arch}-static`;
+    const printed = execFileSync(binaryPath, ['--version'], { encoding: 'utf8' }).split('\n')[0];
+
+    expect(printed).toBe(`qemu-${arch} version ${findEmbeddedQemuVersion(readFileSync(binaryPath))}`);
+  });
+
+  it('returns null for a program without a QEMU version', () => {
+    expect(findEmbeddedQemuVersion(Buffer.from('\0not a version\0'))).toBeNull();
   });
 });

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import type { QemuArch } from '@arm-runner/contract';
 import tarStream from 'tar-stream';
 import { ArmRunnerError } from '../errors.ts';
+import { readElfInfo } from '../emulation/elf.ts';
 import { BUNDLE_MANIFEST, assertStaticElf, interpreterPathFor, type BundleManifest, type QemuBundleEntry } from './bundle.ts';
 
 const execFileAsync = promisify(execFile);
@@ -60,7 +61,37 @@ async function sha256File(filePath: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** ELF e_machine of the CPU this process runs on, for the CPUs the extension image is built for. */
+const HOST_ELF_MACHINE: Partial<Record<NodeJS.Architecture, number>> = { x64: 62, arm64: 183 };
+
+/**
+ * Finds the version string that QEMU prints after "version" in its --version
+ * output, for example "7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)". QEMU 7.2
+ * stores that whole first line as one literal ("qemu-arm version ...\n"), so
+ * it can be read from a binary built for another CPU.
+ */
+export function findEmbeddedQemuVersion(content: Buffer): string | null {
+  const text = content.toString('latin1');
+  const match = /\0qemu-[a-z0-9_]+ version ([^\0\n]{1,160})\n/.exec(text);
+  return match?.[1] ?? null;
+}
+
+/**
+ * Returns the QEMU version. A binary for this CPU is asked with --version. A
+ * binary for another CPU, as in a cross-build of the extension image, cannot
+ * run here, so its embedded version literal is read instead.
+ */
 async function qemuVersion(binaryPath: string): Promise<string> {
+  const content = await readFile(binaryPath);
+  const machine = readElfInfo(content.subarray(0, 65536))?.machine;
+  if (machine !== HOST_ELF_MACHINE[process.arch]) {
+    const embedded = findEmbeddedQemuVersion(content);
+    if (embedded === null) {
+      throw new ArmRunnerError('BUNDLE_INVALID', `${binaryPath} is built for another CPU, and no QEMU version string was found in it. Use Debian's qemu-user-static build.`);
+    }
+    return embedded;
+  }
+
   const { stdout } = await execFileAsync(binaryPath, ['--version'], { timeout: 10_000 });
   const firstLine = stdout.split('\n')[0] ?? '';
   const match = /version\s+(.+)$/.exec(firstLine);

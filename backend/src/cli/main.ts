@@ -13,6 +13,7 @@ import { createServices, type Services } from '../services.ts';
 import { startStandaloneServer } from '../standalone/standalone-server.ts';
 import { parseOrThrow } from '../validation.ts';
 import { formatRunList, formatRunResult, formatStatus } from './format.ts';
+import backendPackage from '../../package.json' with { type: 'json' };
 
 // The CLI bundle lives in backend/dist/, so the repository root is two levels up.
 const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -113,6 +114,7 @@ async function withServices(work: (services: Services) => Promise<void>): Promis
 export function buildProgram(): Command {
   const program = new Command('arm-runner')
     .description('Run ARM (arm/v6, arm/v7, arm64) container images on an x86 Docker engine through QEMU.')
+    .version(backendPackage.version)
     .showHelpAfterError();
 
   program

@@ -1,6 +1,9 @@
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
 import type Docker from 'dockerode';
 import tarStream from 'tar-stream';
 import { parse as parseYaml } from 'yaml';
@@ -9,7 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Services } from '../../src/services.ts';
 import { readArmEntries, restoreArmEntries, setArmHandlers, type SavedEntry } from '../rig/binfmt-rig.ts';
 import { requestOverSocket } from '../rig/engine-test-context.ts';
-import { EXTENSION_IMAGE, connectToEngine, fetchText, managedRunIds, removeRunsCreatedSince } from '../rig/engine-rig.ts';
+import { readElfInfo } from '../../src/emulation/elf.ts';
+import { demuxDockerStream } from '../../src/engine/streams.ts';
+import { EXTENSION_IMAGE, EXTENSION_IMAGE_ARM64, connectToEngine, fetchText, managedRunIds, removeRunsCreatedSince } from '../rig/engine-rig.ts';
 
 
 // Label rules that Docker Desktop and the marketplace validator check.
@@ -27,26 +32,45 @@ const REQUIRED_LABELS = [
   'com.docker.extension.additional-urls',
 ];
 const METADATA_KEYS = ['icon', 'vm', 'ui'];
+const EM_AARCH64 = 183;
 
 /** Reads one file out of an image without running it, as Docker Desktop does at install. */
-async function readFileFromImage(docker: Docker, image: string, filePath: string): Promise<string> {
+async function readBytesFromImage(docker: Docker, image: string, filePath: string): Promise<Buffer> {
   const container = await docker.createContainer({ Image: image, Cmd: ['true'] });
   try {
     const archive = await container.getArchive({ path: filePath });
     const extract = tarStream.extract();
     archive.pipe(extract);
-    let content = '';
+    let content = Buffer.alloc(0);
     for await (const entry of extract) {
       const chunks: Buffer[] = [];
       for await (const chunk of entry as AsyncIterable<Buffer>) {
         chunks.push(chunk);
       }
-      content = Buffer.concat(chunks).toString('utf8');
+      content = Buffer.concat(chunks);
     }
     return content;
   } finally {
     await container.remove({ force: true });
   }
+}
+
+async function readFileFromImage(docker: Docker, image: string, filePath: string): Promise<string> {
+  return (await readBytesFromImage(docker, image, filePath)).toString('utf8');
+}
+
+/** Returns the size of `docker save IMAGE | gzip`, the usual measure of an image's download size. */
+async function compressedImageSize(docker: Docker, image: string): Promise<number> {
+  const archive = await docker.getImage(image).get();
+  let size = 0;
+  const counter = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      size += chunk.length;
+      done();
+    },
+  });
+  await pipeline(archive, createGzip(), counter);
+  return size;
 }
 
 let services: Services;
@@ -65,7 +89,11 @@ beforeAll(async () => {
   runIdsBefore = await managedRunIds(services.docker);
   setArmHandlers({ arm: '' });
   // The size goes to the test output, so that every CI log records it.
-  console.log(`Extension image ${EXTENSION_IMAGE}: ${(inspect.Size / 1e6).toFixed(1)} MB uncompressed`);
+  const compressed = await compressedImageSize(services.docker, EXTENSION_IMAGE);
+  console.log(
+    `Extension image ${EXTENSION_IMAGE} (${inspect.Architecture}): ${(inspect.Size / 1e6).toFixed(1)} MB uncompressed, ` +
+      `${(compressed / 1e6).toFixed(1)} MB as docker save | gzip`,
+  );
 });
 
 afterAll(async () => {
@@ -180,5 +208,51 @@ describe('install path as Docker Desktop runs it', () => {
 
     const removed = await requestOverSocket(socketPath, 'DELETE', `/runs/${task?.result?.id}`);
     expect(removed.status).toBe(200);
+  });
+});
+
+describe('linux/arm64 extension image', () => {
+  let arm64Inspect: Docker.ImageInspectInfo;
+
+  beforeAll(async () => {
+    try {
+      arm64Inspect = await services.docker.getImage(EXTENSION_IMAGE_ARM64).inspect();
+    } catch {
+      throw new Error(`The image ${EXTENSION_IMAGE_ARM64} is missing. Run "make build-extension PLATFORM=linux/arm64 TAG=dev-arm64" first.`);
+    }
+    const compressed = await compressedImageSize(services.docker, EXTENSION_IMAGE_ARM64);
+    console.log(`Extension image ${EXTENSION_IMAGE_ARM64}: ${(arm64Inspect.Size / 1e6).toFixed(1)} MB uncompressed, ${(compressed / 1e6).toFixed(1)} MB as docker save | gzip`);
+  });
+
+  it('carries arm64 programs and the same labels', async () => {
+    expect(arm64Inspect.Architecture).toBe('arm64');
+    expect(arm64Inspect.Config.Labels).toEqual(inspect.Config.Labels);
+
+    const node = readElfInfo(await readBytesFromImage(services.docker, EXTENSION_IMAGE_ARM64, '/usr/local/bin/node'));
+    expect(node?.machine).toBe(EM_AARCH64);
+    const qemuTar = await readBytesFromImage(services.docker, EXTENSION_IMAGE_ARM64, '/opt/arm-runner/bundle/qemu-arm-static.tar');
+    // The tar's first member starts after one 512-byte header.
+    const qemu = readElfInfo(qemuTar.subarray(512, 512 + 65536));
+    expect(qemu?.machine).toBe(EM_AARCH64);
+    expect(qemu?.hasInterpreter).toBe(false);
+  });
+
+  it('starts its backend under emulation', async () => {
+    setArmHandlers({ arm: '', aarch64: 'F' });
+    const container = await services.docker.createContainer({
+      Image: EXTENSION_IMAGE_ARM64,
+      Cmd: ['node', '-e', 'console.log(process.arch); process.argv = [process.execPath, "/backend/arm-runner.mjs", "--version"]; import("/backend/arm-runner.mjs")'],
+      Labels: { 'io.arm-runner.test': 'arm64-image' },
+    });
+    try {
+      await container.start();
+      const { StatusCode } = (await container.wait()) as { StatusCode: number };
+      const output = demuxDockerStream(await container.logs({ stdout: true, stderr: true })).combined;
+      expect(output).toMatch(/^arm64\n/);
+      expect(output).toMatch(/^\d+\.\d+\.\d+$/m);
+      expect(StatusCode).toBe(0);
+    } finally {
+      await container.remove({ force: true });
+    }
   });
 });

@@ -11,6 +11,8 @@ export const CLI_PATH = path.join(REPOSITORY_ROOT, 'backend', 'bin', 'arm-runner
 
 /** The extension image that "make build-extension" builds. */
 export const EXTENSION_IMAGE = process.env.ARM_RUNNER_EXTENSION_IMAGE ?? 'armrunner/docker-extension:dev';
+/** The linux/arm64 cross-build that "make build-extension PLATFORM=linux/arm64 TAG=dev-arm64" makes. */
+export const EXTENSION_IMAGE_ARM64 = process.env.ARM_RUNNER_EXTENSION_IMAGE_ARM64 ?? 'armrunner/docker-extension:dev-arm64';
 
 export const FIXTURES = {
   armv7: 'arm-runner-fixture/httpd:armv7',
