@@ -5,6 +5,7 @@ import { createEngineClient } from './engine/client.ts';
 import { HandlerRegistrar } from './emulation/handler-registrar.ts';
 import { HelperImage } from './emulation/helper-image.ts';
 import { StatusService } from './emulation/status-service.ts';
+import { VerdictTester } from './emulation/verdict-tester.ts';
 import { RunManager } from './runs/run-manager.ts';
 import { TaskRegistry } from './tasks/task-registry.ts';
 
@@ -29,8 +30,8 @@ export async function createServices(options: {
   const docker = options.docker ?? createEngineClient();
   const bundle = await loadBundle(options.bundleDirectory);
   const helper = new HelperImage(docker, bundle);
-  const status = new StatusService(docker, bundle, helper);
   const augmenter = new Augmenter(docker, bundle);
+  const status = new StatusService(docker, bundle, helper, new VerdictTester(docker, augmenter));
   const runs = new RunManager(docker, augmenter, status);
   const handlers = new HandlerRegistrar(docker, bundle, helper, status);
   return { docker, bundle, status, augmenter, runs, tasks: new TaskRegistry(), handlers, sampleArchivePath: options.sampleArchivePath };

@@ -2,6 +2,7 @@
 // Request bodies are zod schemas, so that the backend validates them at the
 // edge and both sides share the inferred types. Responses are plain types.
 export * from './errors.ts';
+export * from './findings.ts';
 export * from './image-reference.ts';
 export * from './platforms.ts';
 export * from './requests.ts';

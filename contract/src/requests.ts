@@ -53,6 +53,13 @@ export const HandlerInstallRequestSchema = z
   })
   .strict();
 
+export const StatusQuerySchema = z
+  .object({
+    /** "true" runs the test program again instead of using cached results. */
+    refresh: z.enum(['true', 'false']).default('false'),
+  })
+  .strict();
+
 export const LogsQuerySchema = z
   .object({
     tail: z.coerce.number().int().min(1).max(10_000).default(200),

@@ -1,4 +1,5 @@
 import type { ApiError } from './errors.ts';
+import type { Finding } from './findings.ts';
 import type { ArmPlatform, QemuArch } from './platforms.ts';
 
 /** One binfmt_misc entry as the kernel of the engine's host reports it. */
@@ -14,6 +15,12 @@ export interface BinfmtHandler {
   mask: string;
   /** The ARM platforms whose ELF headers this entry's magic and mask match. */
   matches: ArmPlatform[];
+  /**
+   * Program formats that the engine's CPU runs natively and that this entry
+   * also matches, for example "x86-64 ELF". Such an entry sends native
+   * programs through an emulator.
+   */
+  nativeFormats: string[];
 }
 
 /**
@@ -37,7 +44,36 @@ export interface PlatformVerdict {
   message: string;
   /** Steps that fix a cannot-run verdict or another problem. */
   fix?: string;
-  warnings: string[];
+  warnings: Finding[];
+  /** What the test program showed, when the platform was tested through the engine. */
+  test?: VerdictTest;
+}
+
+/**
+ * What a probe run showed.
+ * - ran: the program ran and printed its machine name.
+ * - exec-format-error: no handler matched, so the kernel could not run it.
+ * - interpreter-missing: a handler without F found no interpreter in the container.
+ * - wrong-emulator: the interpreter rejected the program as built for another CPU.
+ * - emulator-crash: QEMU stopped on an uncaught signal.
+ * - failed: anything else, with the output in detail.
+ */
+export type ProbeOutcome = 'ran' | 'exec-format-error' | 'interpreter-missing' | 'wrong-emulator' | 'emulator-crash' | 'failed';
+
+export interface ProbeResult {
+  outcome: ProbeOutcome;
+  /** The machine name the program printed, for example armv7l. */
+  machine: string | null;
+  exitCode: number | null;
+  /** The container's output or the engine's error when the program did not run. */
+  detail?: string;
+}
+
+/** A tiny static ARM program, run once as a plain image and once with the bundled QEMU added. */
+export interface VerdictTest {
+  plain: ProbeResult;
+  augmented: ProbeResult;
+  testedAt: string;
 }
 
 export interface EngineInfo {
@@ -66,6 +102,8 @@ export interface StatusResponse {
   };
   platforms: PlatformVerdict[];
   qemu: QemuBundleInfo[];
+  /** Findings about the handler table as a whole, such as handlers for native formats. */
+  warnings: Finding[];
 }
 
 export type EmulationMode = 'native' | 'host-handler' | 'in-image';
@@ -111,9 +149,18 @@ export interface RunInfo {
 
 export interface RunResult extends RunInfo {
   emulation: RunEmulation;
+  /** The platform's verdict at the time of the run. */
+  verdict: PlatformVerdict;
   /** True when an existing augmented image was reused instead of built. */
   reusedAugmentedImage: boolean;
-  warnings: string[];
+  warnings: Finding[];
+}
+
+/** One run as `GET /runs/{id}` returns it: fresh evidence while it is running. */
+export interface RunDetails extends RunInfo {
+  emulation?: RunEmulation;
+  verdict?: PlatformVerdict;
+  warnings: Finding[];
 }
 
 export interface AugmentResult {

@@ -27,3 +27,8 @@ export function runLogsPath(runId: string, tail?: number): string {
 export function runStopPath(runId: string): string {
   return `${runPath(runId)}/stop`;
 }
+
+/** The path that removes the handler of one QEMU emulator ("arm" or "aarch64"). */
+export function handlerPath(arch: string): string {
+  return `${ROUTES.handlers}/${encodeURIComponent(arch)}`;
+}

@@ -53,6 +53,7 @@ function status(overrides: Partial<StatusResponse> = {}): StatusResponse {
           magic: '7f454c46',
           mask: 'ffffffff',
           matches: ['linux/arm/v6', 'linux/arm/v7'],
+          nativeFormats: [],
         },
       ],
     },
@@ -68,6 +69,7 @@ function status(overrides: Partial<StatusResponse> = {}): StatusResponse {
       },
     ],
     qemu: [],
+    warnings: [],
     ...overrides,
   };
 }
@@ -289,5 +291,73 @@ describe('App', () => {
     fireEvent.click(remove);
     expect(await screen.findByText(/No runs yet/)).toBeTruthy();
     expect(fake.client.desktopUI.toast.success).toHaveBeenCalledWith('Removed 335acf8c33c3.');
+  });
+
+  it('shows what the test program showed', async () => {
+    const tested = status();
+    tested.platforms[1] = {
+      ...tested.platforms[1]!,
+      test: {
+        plain: { outcome: 'interpreter-missing', machine: null, exitCode: 255 },
+        augmented: { outcome: 'ran', machine: 'armv7l', exitCode: 0 },
+        testedAt: '2026-12-04T00:00:00.000Z',
+      },
+    };
+    renderApp({ 'GET /status': () => tested });
+    const line = await screen.findByLabelText('Test of linux/arm/v7');
+    expect(line.textContent).toContain('interpreter not found in the container');
+    expect(line.textContent).toContain('ran (uname -m: armv7l)');
+  });
+
+  it('tests again on request', async () => {
+    const fake = renderApp({ 'GET /status': () => status(), 'GET /status?refresh=true': () => status() });
+    fireEvent.click(await screen.findByRole('button', { name: 'Test again' }));
+    await waitFor(() => expect(fake.calls.some((call) => call.url === '/status?refresh=true')).toBe(true));
+  });
+
+  it('flags a handler for a native format', async () => {
+    renderApp({
+      'GET /status': () =>
+        status({
+          warnings: [{ code: 'NATIVE_FORMAT_HANDLER', message: 'The handler qemu-i386 matches i386 ELF programs.', fix: 'Remove it.' }],
+        }),
+    });
+    const alert = await screen.findByText(/qemu-i386 matches i386 ELF/);
+    expect(alert.closest('[data-code]')?.getAttribute('data-code')).toBe('NATIVE_FORMAT_HANDLER');
+    expect(alert.closest('[role="alert"]')?.textContent).toContain('Fix: Remove it.');
+  });
+
+  it('removes a handler only after consent', async () => {
+    let removed = false;
+    const fake = renderApp({
+      'GET /status': () => status(),
+      'DELETE /handlers/arm': () => {
+        removed = true;
+        return [{ arch: 'arm', name: 'qemu-arm', outcome: 'removed' }];
+      },
+    });
+    fireEvent.click(await screen.findByRole('button', { name: 'Remove…' }));
+    const dialog = await screen.findByRole('dialog');
+    expect(dialog.textContent).toContain('no container on this engine can start new 32-bit ARM');
+    expect(removed).toBe(false);
+
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Remove' }));
+    await waitFor(() => expect(removed).toBe(true));
+    expect(fake.calls.some((call) => call.method === 'DELETE' && call.url === '/handlers/arm')).toBe(true);
+    await waitFor(() => expect(fake.client.desktopUI.toast.success).toHaveBeenCalledWith('qemu-arm: removed.'));
+  });
+
+  it('shows run warnings with their fix', async () => {
+    renderApp({
+      'GET /status': () => status(),
+      'GET /runs': () => [RUN],
+      'GET /runs/335acf8c33c3': () => ({
+        ...RUN,
+        emulation: EMULATION,
+        warnings: [{ code: 'UNSUPPORTED_SYSCALL', message: 'QEMU does not implement system call number 1024.', fix: 'Try a newer QEMU.' }],
+      }),
+    });
+    const alert = await screen.findByText(/system call number 1024/);
+    expect(alert.closest('[data-code]')?.getAttribute('data-code')).toBe('UNSUPPORTED_SYSCALL');
   });
 });

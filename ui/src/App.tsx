@@ -67,7 +67,7 @@ export function App({ api, timing = DEFAULT_TIMING }: { api: ArmRunnerApi; timin
         <>
           <Grid container spacing={4}>
             <Grid size={{ xs: 12, md: 6 }}>
-              <StatusPanel api={api} status={state.status} refreshing={state.refreshing} onRefresh={() => void refresh()} />
+              <StatusPanel api={api} status={state.status} refreshing={state.refreshing} onRefresh={(retest) => void refresh(retest)} />
             </Grid>
             <Grid size={{ xs: 12, md: 6 }}>
               <Stack spacing={2}>

@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import tarStream from 'tar-stream';
 import type { AugmentResult } from '@arm-runner/contract';
 import type { LoadedBundle } from '../bundle/bundle.ts';
 import { ArmRunnerError } from '../errors.ts';
@@ -34,21 +35,31 @@ export class Augmenter {
     private readonly bundle: LoadedBundle,
   ) {}
 
-  /** Returns the augmented image for a source, building it only when none matches. Concurrent calls share one build. */
-  ensure(source: SourceImage, onStep: StepReporter = () => undefined): Promise<AugmentResult> {
-    const key = `${source.id}|${source.platform}|${source.reference}`;
+  /**
+   * Returns the augmented image for a source, building it only when none
+   * matches. Concurrent calls share one build. `extraInterpreterPaths` are
+   * further paths that get the same QEMU as a hard link, for a handler
+   * without F whose interpreter path differs from the bundle's.
+   */
+  ensure(source: SourceImage, onStep: StepReporter = () => undefined, extraInterpreterPaths: string[] = []): Promise<AugmentResult> {
+    const extraPaths = [...new Set(extraInterpreterPaths)].sort();
+    for (const extraPath of extraPaths) {
+      assertInterpreterPath(extraPath);
+    }
+    const key = `${source.id}|${source.platform}|${source.reference}|${extraPaths.join(',')}`;
     let pending = this.inFlight.get(key);
     if (pending === undefined) {
-      pending = this.ensureUncached(source, onStep).finally(() => this.inFlight.delete(key));
+      pending = this.ensureUncached(source, onStep, extraPaths).finally(() => this.inFlight.delete(key));
       this.inFlight.set(key, pending);
     }
     return pending;
   }
 
-  private async ensureUncached(source: SourceImage, onStep: StepReporter): Promise<AugmentResult> {
+  private async ensureUncached(source: SourceImage, onStep: StepReporter, extraPaths: string[]): Promise<AugmentResult> {
     const qemu = this.bundle.qemu(emulatorFor(source.platform));
     const tag = augmentedImageTag(source.parsed, source.platform);
     const existing = await this.inspectExisting(tag);
+    const extraPathsLabel = extraPaths.filter((extraPath) => extraPath !== qemu.interpreterPath).join(',');
 
     if (existing !== undefined) {
       const labels = existing.Config.Labels ?? {};
@@ -58,14 +69,18 @@ export class Augmenter {
           `The tag ${tag} already exists and was not made by ARM Runner, so it is left alone. Rename or remove that image, then try again.`,
         );
       }
-      if (labels[LABELS.sourceImageId] === source.id && labels[LABELS.qemuSha256] === qemu.sha256) {
+      if (
+        labels[LABELS.sourceImageId] === source.id &&
+        labels[LABELS.qemuSha256] === qemu.sha256 &&
+        (labels[LABELS.extraInterpreterPaths] ?? '') === extraPathsLabel
+      ) {
         onStep(`Reusing augmented image ${tag}`);
         return this.result(tag, existing.Id, source, qemu.version, true);
       }
     }
 
     onStep(`Building augmented image ${tag} with qemu-${qemu.arch}-static ${qemu.version}`);
-    const imageId = await this.build(source, tag, qemu);
+    const imageId = await this.build(source, tag, qemu, extraPathsLabel === '' ? [] : extraPathsLabel.split(','));
 
     if (existing !== undefined && existing.Id !== imageId) {
       await this.removeStale(existing.Id, tag);
@@ -88,6 +103,7 @@ export class Augmenter {
     source: SourceImage,
     tag: string,
     qemu: ReturnType<LoadedBundle['qemu']>,
+    extraPaths: string[],
   ): Promise<string> {
     const config = source.inspect.Config;
     if ((config.Cmd ?? []).length === 0 && (config.Entrypoint ?? []).length === 0) {
@@ -111,6 +127,9 @@ export class Augmenter {
 
     try {
       await container.putArchive(qemu.tarPath, { path: '/' });
+      if (extraPaths.length > 0) {
+        await container.putArchive(await hardLinkArchive(qemu.interpreterPath, extraPaths), { path: '/' });
+      }
       const [repo, imageTag] = splitTag(tag);
       const changes = [
         labelInstruction(LABELS.managed, 'true'),
@@ -121,6 +140,7 @@ export class Augmenter {
         labelInstruction(LABELS.qemuVersion, qemu.version),
         labelInstruction(LABELS.qemuSha256, qemu.sha256),
         labelInstruction(LABELS.interpreterPath, qemu.interpreterPath),
+        labelInstruction(LABELS.extraInterpreterPaths, extraPaths.join(',')),
       ];
       const committed = (await container.commit({
         repo,
@@ -160,6 +180,35 @@ export class Augmenter {
       reused,
     };
   }
+}
+
+/**
+ * Rejects an interpreter path that is not a plain absolute file path. The
+ * kernel reads it from the handler table, so it is checked before it becomes
+ * a file name in the image.
+ */
+function assertInterpreterPath(interpreterPath: string): void {
+  const segments = interpreterPath.split('/').slice(1);
+  if (!interpreterPath.startsWith('/') || !/^[A-Za-z0-9._/+-]+$/.test(interpreterPath) || segments.some((segment) => segment === '' || segment === '.' || segment === '..')) {
+    throw new ArmRunnerError(
+      'INVALID_REQUEST',
+      `The interpreter path "${interpreterPath}" is not a plain absolute file path, so ARM Runner does not place QEMU there. Register the handler with the F flag instead.`,
+    );
+  }
+}
+
+/** Builds a tar whose entries are hard links from each path to the QEMU already placed at `target`. */
+async function hardLinkArchive(target: string, paths: string[]): Promise<Buffer> {
+  const pack = tarStream.pack();
+  for (const linkPath of paths) {
+    pack.entry({ name: linkPath.slice(1), type: 'link', linkname: target.slice(1), mode: 0o755, uid: 0, gid: 0, mtime: new Date(0) });
+  }
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const chunk of pack as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
 }
 
 function splitTag(reference: string): [string, string] {

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import type { ArmPlatform } from '@arm-runner/contract';
+import type { ArmPlatform, Finding } from '@arm-runner/contract';
 import { ArmRunnerError } from '../errors.ts';
 import { engineStatusCode, fromEngineError } from '../engine/engine-errors.ts';
 import { classifyImagePlatform, parsePlatform } from '../emulation/platform.ts';
@@ -12,7 +12,7 @@ export interface SourceImage {
   id: string;
   platform: ArmPlatform;
   inspect: Docker.ImageInspectInfo;
-  warnings: string[];
+  warnings: Finding[];
 }
 
 /**

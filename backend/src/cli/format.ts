@@ -1,4 +1,4 @@
-import type { RunInfo, RunResult, StatusResponse } from '@arm-runner/contract';
+import type { Finding, ProbeResult, RunInfo, RunResult, StatusResponse } from '@arm-runner/contract';
 
 const MODE_TEXT = {
   'native': 'runs natively',
@@ -8,6 +8,17 @@ const MODE_TEXT = {
 
 function flagsText(flags: string[]): string {
   return flags.length === 0 ? 'no flags' : `flags ${flags.join('')}`;
+}
+
+function findingLines(findings: Finding[], indent: string): string[] {
+  return findings.flatMap((finding) => [
+    `${indent}warning [${finding.code}]: ${finding.message}`,
+    ...(finding.fix === undefined ? [] : [`${indent}  fix: ${finding.fix}`]),
+  ]);
+}
+
+function probeText(result: ProbeResult): string {
+  return result.outcome === 'ran' ? `ran (${result.machine ?? 'no machine name'})` : result.outcome;
 }
 
 export function formatStatus(status: StatusResponse): string {
@@ -26,15 +37,20 @@ export function formatStatus(status: StatusResponse): string {
       );
     }
   }
+  for (const handler of status.binfmt.handlers.filter((entry) => entry.nativeFormats.length > 0)) {
+    lines.push(`Native-format handler: ${handler.name} (${handler.nativeFormats.join(', ')}), interpreter ${handler.interpreter}`);
+  }
+  lines.push(...findingLines(status.warnings, ''));
   lines.push('Platforms:');
   for (const verdict of status.platforms) {
     lines.push(`  ${verdict.platform}: ${verdict.code}. ${verdict.message}`);
     if (verdict.fix !== undefined) {
       lines.push(`    fix: ${verdict.fix}`);
     }
-    for (const warning of verdict.warnings) {
-      lines.push(`    warning: ${warning}`);
+    if (verdict.test !== undefined) {
+      lines.push(`    tested: plain image ${probeText(verdict.test.plain)}, with QEMU added ${probeText(verdict.test.augmented)}`);
     }
+    lines.push(...findingLines(verdict.warnings, '    '));
   }
   lines.push(`Bundled QEMU: ${status.qemu.map((entry) => `qemu-${entry.arch}-static ${entry.version}`).join(', ')}`);
   return lines.join('\n');
@@ -53,9 +69,8 @@ export function formatRunResult(run: RunResult): string {
   if (emulation.qemuVersion !== null) {
     lines.push(`  QEMU:       ${emulation.qemuVersion}`);
   }
-  for (const warning of run.warnings) {
-    lines.push(`  warning:    ${warning}`);
-  }
+  lines.push(`  verdict:    ${run.verdict.code}`);
+  lines.push(...findingLines(run.warnings, '  '));
   return lines.join('\n');
 }
 

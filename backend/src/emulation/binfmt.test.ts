@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { entryMatchesHeader, parseBinfmtEntry, parseBinfmtListing, platformsMatchedBy } from './binfmt.ts';
+import { entryMatchesHeader, nativeFormatsMatchedBy, parseBinfmtEntry, parseBinfmtListing, platformsMatchedBy } from './binfmt.ts';
 
 // Entries as the kernel prints them, copied from a Debian 12 machine.
 const QEMU_ARM = `enabled
@@ -80,7 +80,7 @@ describe('parseBinfmtListing', () => {
   ].join('\n');
 
   it('lists every magic entry with the platforms it matches', () => {
-    const state = parseBinfmtListing(listing);
+    const state = parseBinfmtListing(listing, 'amd64');
     expect(state.enabled).toBe(true);
     expect(state.handlers.map((handler) => [handler.name, handler.matches])).toEqual([
       ['my-arm64', ['linux/arm64']],
@@ -89,11 +89,39 @@ describe('parseBinfmtListing', () => {
   });
 
   it('keeps an empty flags line empty', () => {
-    const qemuArm = parseBinfmtListing(listing).handlers.find((handler) => handler.name === 'qemu-arm');
+    const qemuArm = parseBinfmtListing(listing, 'amd64').handlers.find((handler) => handler.name === 'qemu-arm');
     expect(qemuArm?.flags).toEqual([]);
   });
 
   it('reports binfmt_misc switched off', () => {
-    expect(parseBinfmtListing('/binfmt/status:disabled').enabled).toBe(false);
+    expect(parseBinfmtListing('/binfmt/status:disabled', 'amd64').enabled).toBe(false);
+  });
+});
+
+describe('nativeFormatsMatchedBy', () => {
+  // The i386 and x86-64 entries of QEMU's qemu-binfmt-conf.sh table.
+  const I386 = { offset: 0, magic: '7f454c4601010100000000000000000002000300', mask: 'fffffffffffefe00fffffffffffffffffeffffff' };
+  const X86_64 = { offset: 0, magic: '7f454c4602010100000000000000000002003e00', mask: 'fffffffffffefe00fffffffffffffffffeffffff' };
+  const ARM = { offset: 0, magic: '7f454c4601010100000000000000000002002800', mask: 'ffffffffffffff00fffffffffffffffffeffffff' };
+  const AARCH64 = { offset: 0, magic: '7f454c460201010000000000000000000200b700', mask: 'ffffffffffffff00fffffffffffffffffeffffff' };
+
+  it('flags i386 and x86-64 entries on amd64', () => {
+    expect(nativeFormatsMatchedBy(I386, 'amd64')).toEqual(['i386 ELF']);
+    expect(nativeFormatsMatchedBy(X86_64, 'amd64')).toEqual(['x86-64 ELF']);
+  });
+
+  it('leaves ARM entries unflagged on amd64', () => {
+    expect(nativeFormatsMatchedBy(ARM, 'amd64')).toEqual([]);
+    expect(nativeFormatsMatchedBy(AARCH64, 'amd64')).toEqual([]);
+  });
+
+  it('flags AArch64 entries on arm64 only', () => {
+    expect(nativeFormatsMatchedBy(AARCH64, 'arm64')).toEqual(['AArch64 ELF']);
+    expect(nativeFormatsMatchedBy(ARM, 'arm64')).toEqual([]);
+    expect(nativeFormatsMatchedBy(X86_64, 'arm64')).toEqual([]);
+  });
+
+  it('flags a catch-all entry on every native format', () => {
+    expect(nativeFormatsMatchedBy({ offset: 0, magic: '7f454c46', mask: 'ffffffff' }, 'amd64')).toEqual(['x86-64 ELF', 'i386 ELF']);
   });
 });

@@ -19,10 +19,24 @@ const ET_DYN = 3;
 const EM_ARM = 0x28;
 const EM_AARCH64 = 0xb7;
 
+const EM_386 = 0x03;
+const EM_X86_64 = 0x3e;
+
 const SAMPLE_HEADERS: Record<ArmPlatform, Uint8Array[]> = {
   'linux/arm/v6': [elfHeader(ELFCLASS32, ET_EXEC, EM_ARM), elfHeader(ELFCLASS32, ET_DYN, EM_ARM)],
   'linux/arm/v7': [elfHeader(ELFCLASS32, ET_EXEC, EM_ARM), elfHeader(ELFCLASS32, ET_DYN, EM_ARM)],
   'linux/arm64': [elfHeader(ELFCLASS64, ET_EXEC, EM_AARCH64), elfHeader(ELFCLASS64, ET_DYN, EM_AARCH64)],
+};
+
+// Formats each engine architecture runs without emulation. An x86-64 kernel
+// also runs i386 programs. 32-bit ARM is left out for arm64, because many
+// arm64 CPUs (Apple M-series among them) have no AArch32 mode.
+const NATIVE_FORMATS: Record<string, { description: string; headers: Uint8Array[] }[]> = {
+  amd64: [
+    { description: 'x86-64 ELF', headers: [elfHeader(ELFCLASS64, ET_EXEC, EM_X86_64), elfHeader(ELFCLASS64, ET_DYN, EM_X86_64)] },
+    { description: 'i386 ELF', headers: [elfHeader(ELFCLASS32, ET_EXEC, EM_386), elfHeader(ELFCLASS32, ET_DYN, EM_386)] },
+  ],
+  arm64: [{ description: 'AArch64 ELF', headers: [elfHeader(ELFCLASS64, ET_EXEC, EM_AARCH64), elfHeader(ELFCLASS64, ET_DYN, EM_AARCH64)] }],
 };
 
 export interface ParsedEntry {
@@ -100,12 +114,19 @@ export function platformsMatchedBy(entry: Pick<ParsedEntry, 'offset' | 'magic' |
   );
 }
 
+/** Returns the formats that an engine of this architecture runs natively and that the entry matches. */
+export function nativeFormatsMatchedBy(entry: Pick<ParsedEntry, 'offset' | 'magic' | 'mask'>, engineArchitecture: string): string[] {
+  return (NATIVE_FORMATS[engineArchitecture] ?? [])
+    .filter((format) => format.headers.some((header) => entryMatchesHeader(entry, header)))
+    .map((format) => format.description);
+}
+
 /**
  * Builds the handler list from the `grep -rH ''` output of a binfmt_misc
  * folder, whose lines read `<folder>/<entry>:<line>`.
  * Returns the handlers and whether binfmt_misc as a whole is enabled.
  */
-export function parseBinfmtListing(listing: string): { enabled: boolean; handlers: BinfmtHandler[] } {
+export function parseBinfmtListing(listing: string, engineArchitecture: string): { enabled: boolean; handlers: BinfmtHandler[] } {
   const entries = new Map<string, string[]>();
   for (const line of listing.split('\n')) {
     const match = /^(?:.*\/)?([^/:]+):(.*)$/.exec(line);
@@ -131,7 +152,7 @@ export function parseBinfmtListing(listing: string): { enabled: boolean; handler
     if (parsed === null) {
       continue;
     }
-    handlers.push({ name, ...parsed, matches: platformsMatchedBy(parsed) });
+    handlers.push({ name, ...parsed, matches: platformsMatchedBy(parsed), nativeFormats: nativeFormatsMatchedBy(parsed, engineArchitecture) });
   }
   handlers.sort((left, right) => left.name.localeCompare(right.name));
 

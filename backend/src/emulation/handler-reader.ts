@@ -13,7 +13,7 @@ import type { BinfmtState } from './verdict.ts';
  * helper container. Inside Docker Desktop the backend's own /proc belongs to
  * its container, not to the engine's VM, so reading it directly would be wrong.
  */
-export async function readBinfmtState(docker: Docker, helper: HelperImage): Promise<BinfmtState> {
+export async function readBinfmtState(docker: Docker, helper: HelperImage, engineArchitecture: string): Promise<BinfmtState> {
   const image = await helper.ensure();
 
   let container: Docker.Container;
@@ -41,7 +41,7 @@ export async function readBinfmtState(docker: Docker, helper: HelperImage): Prom
     const exit = (await container.wait()) as { StatusCode: number };
     const output = demuxDockerStream((await container.logs({ stdout: true, stderr: true, follow: false })));
 
-    const state = parseBinfmtListing(output.stdout);
+    const state = parseBinfmtListing(output.stdout, engineArchitecture);
     if (!/(^|\/)status:/m.test(output.stdout)) {
       throw new ArmRunnerError(
         'ENGINE_ERROR',

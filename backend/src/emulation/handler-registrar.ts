@@ -6,6 +6,7 @@ import { fromEngineError } from '../engine/engine-errors.ts';
 import { managedLabels } from '../engine/labels.ts';
 import { demuxDockerStream } from '../engine/streams.ts';
 import { logger } from '../log.ts';
+import { nativeFormatsMatchedBy } from './binfmt.ts';
 import type { HelperImage } from './helper-image.ts';
 import type { StatusService } from './status-service.ts';
 
@@ -70,11 +71,15 @@ export class HandlerRegistrar {
 
   async install(arches: QemuArch[], flags: string[]): Promise<RegistrationResult[]> {
     const engine = await this.status.engine();
-    if (arches.includes('aarch64') && engine.architecture === 'arm64') {
-      throw new ArmRunnerError(
-        'INVALID_REQUEST',
-        'This engine runs arm64 natively. A qemu-aarch64 handler would send its own programs through QEMU, so it is never registered.',
-      );
+    for (const arch of arches) {
+      const native = nativeFormatsMatchedBy({ offset: 0, ...QEMU_ENTRIES[arch] }, engine.architecture);
+      if (native.length > 0) {
+        throw new ArmRunnerError(
+          'NATIVE_FORMAT_REFUSED',
+          `This ${engine.architecture} engine runs ${native.join(' and ')} programs natively. A ${QEMU_ENTRIES[arch].name} handler ` +
+            'would send its own programs through QEMU, so it is never registered.',
+        );
+      }
     }
 
     const results: RegistrationResult[] = [];

@@ -1,4 +1,4 @@
-import { ARM_PLATFORMS, type ArmPlatform, type QemuArch } from '@arm-runner/contract';
+import { ARM_PLATFORMS, type ArmPlatform, type Finding, type QemuArch } from '@arm-runner/contract';
 import { ArmRunnerError } from '../errors.ts';
 
 const PLATFORM_ALIASES: Record<string, ArmPlatform> = {
@@ -61,6 +61,18 @@ export function expectedMachine(platform: ArmPlatform): string {
   }
 }
 
+// QEMU's default ARM CPU reports armv7l, so v7-only code would run in an
+// arm/v6 image and then fail on a real ARMv6 board. arm1176 is the ARMv6 CPU
+// of the Raspberry Pi 1 and Zero.
+const PLATFORM_ENVIRONMENT: Partial<Record<ArmPlatform, string[]>> = {
+  'linux/arm/v6': ['QEMU_CPU=arm1176'],
+};
+
+/** Returns the environment variables that make QEMU emulate the platform's CPU. */
+export function platformEnvironment(platform: ArmPlatform): string[] {
+  return [...(PLATFORM_ENVIRONMENT[platform] ?? [])];
+}
+
 export function isNativeOn(platform: ArmPlatform, engineArchitecture: string): boolean {
   // 32-bit ARM is not treated as native on arm64 engines, because many arm64
   // CPUs (Apple M-series among them) have no AArch32 mode.
@@ -68,7 +80,7 @@ export function isNativeOn(platform: ArmPlatform, engineArchitecture: string): b
 }
 
 export type ImagePlatform =
-  | { kind: 'arm'; platform: ArmPlatform; warnings: string[] }
+  | { kind: 'arm'; platform: ArmPlatform; warnings: Finding[] }
   | { kind: 'native'; description: string }
   | { kind: 'unsupported'; description: string };
 
@@ -103,8 +115,13 @@ export function classifyImagePlatform(
           kind: 'arm',
           platform: 'linux/arm/v7',
           warnings: [
-            'The image config says architecture "arm" with no variant, so it is treated as linux/arm/v7. ' +
-              'Its programs may still need a newer CPU than a Raspberry Pi Zero (ARMv6) has.',
+            {
+              code: 'PLATFORM_WITHOUT_VARIANT',
+              message:
+                'The image config says architecture "arm" with no variant, so it is treated as linux/arm/v7. ' +
+                'Its programs may still need a newer CPU than a Raspberry Pi Zero (ARMv6) has.',
+              fix: 'Run it with --platform linux/arm/v7, or rebuild the image with an explicit variant.',
+            },
           ],
         };
       default:

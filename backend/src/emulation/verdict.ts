@@ -1,4 +1,4 @@
-import type { ArmPlatform, BinfmtHandler, PlatformVerdict } from '@arm-runner/contract';
+import type { ArmPlatform, BinfmtHandler, Finding, PlatformVerdict, ProbeResult, VerdictCode, VerdictTest } from '@arm-runner/contract';
 import { emulatorFor, isNativeOn } from './platform.ts';
 
 export interface BinfmtState {
@@ -62,12 +62,15 @@ export function verdictFor(
     };
   }
 
-  const warnings: string[] = [];
+  const warnings: Finding[] = [];
   if (candidates.length > 1) {
-    warnings.push(
-      `Several handlers match ${ELF_DESCRIPTION[platform]} (${candidates.map((entry) => entry.name).join(', ')}). ` +
+    warnings.push({
+      code: 'SEVERAL_HANDLERS',
+      message:
+        `Several handlers match ${ELF_DESCRIPTION[platform]} (${candidates.map((entry) => entry.name).join(', ')}). ` +
         `The kernel uses the one registered last, which the table does not show, so ${handler.name} is assumed.`,
-    );
+      fix: 'Remove the handlers you do not want, so that one remains.',
+    });
   }
 
   const common = { platform, handler: handler.name, interpreter: handler.interpreter, flags: handler.flags };
@@ -83,11 +86,14 @@ export function verdictFor(
   }
 
   if (handler.interpreter !== bundledInterpreterPath) {
-    warnings.push(
-      `The handler ${handler.name} looks for its interpreter at ${handler.interpreter} inside the container, ` +
-        `but the augmented image puts qemu-${emulatorFor(platform)}-static at ${bundledInterpreterPath}. ` +
-        'Register the handler with the F flag, or with that interpreter path.',
-    );
+    warnings.push({
+      code: 'INTERPRETER_PATH_MISMATCH',
+      message:
+        `The handler ${handler.name} looks for its interpreter at ${handler.interpreter} inside the container, ` +
+        `where the bundle's own path is ${bundledInterpreterPath}. ` +
+        `The augmented image therefore gets qemu-${emulatorFor(platform)}-static at both paths.`,
+      fix: 'Register the handler with the F flag to stop depending on a path inside the image.',
+    });
   }
   return {
     ...common,
@@ -97,4 +103,100 @@ export function verdictFor(
       `${handler.interpreter} in the container's own filesystem. The plain image fails and the augmented image runs.`,
     warnings,
   };
+}
+
+/** Findings about the handler table as a whole. */
+export function tableFindings(state: BinfmtState): Finding[] {
+  const findings: Finding[] = [];
+  if (!state.enabled) {
+    findings.push({
+      code: 'BINFMT_DISABLED',
+      message: 'binfmt_misc is switched off on the engine\'s host, so no emulated program can run.',
+      fix: 'Switch it on as root on the engine\'s host: "echo 1 > /proc/sys/fs/binfmt_misc/status".',
+    });
+  }
+  for (const handler of state.handlers) {
+    if (handler.nativeFormats.length === 0 || !handler.enabled) {
+      continue;
+    }
+    findings.push({
+      code: 'NATIVE_FORMAT_HANDLER',
+      message:
+        `The handler ${handler.name} matches ${handler.nativeFormats.join(' and ')} programs, which the engine's CPU runs natively. ` +
+        `The kernel sends those programs through ${handler.interpreter} for no reason, where they run slower or fail in odd ways.`,
+      fix: `Remove it as root on the engine's host: "echo -1 > /proc/sys/fs/binfmt_misc/${handler.name}". ARM Runner never registers such a handler.`,
+    });
+  }
+  return findings;
+}
+
+function describeProbe(result: ProbeResult): string {
+  switch (result.outcome) {
+    case 'ran':
+      return `ran and printed ${result.machine ?? 'no machine name'}`;
+    case 'exec-format-error':
+      return 'failed with "exec format error"';
+    case 'interpreter-missing':
+      return 'failed because the interpreter was not found in the container';
+    case 'wrong-emulator':
+      return 'was rejected by an emulator for another CPU';
+    case 'emulator-crash':
+      return 'crashed inside QEMU';
+    case 'failed':
+      return `failed (exit code ${result.exitCode ?? 'unknown'})`;
+  }
+}
+
+/** Returns the verdict code that a test shows, for a platform that is not native. */
+export function testedCode(test: VerdictTest, tableCode: VerdictCode): VerdictCode {
+  if (test.plain.outcome === 'ran') {
+    return tableCode === 'native' ? 'native' : 'host-handler';
+  }
+  if (test.augmented.outcome === 'ran') {
+    return 'needs-qemu-in-image';
+  }
+  return 'cannot-run';
+}
+
+/**
+ * Combines a verdict from the handler table with what the test program
+ * showed. The test wins, because it is what the engine did. A disagreement
+ * becomes a finding, since it means the table was misread or changed.
+ */
+export function applyVerdictTest(verdict: PlatformVerdict, test: VerdictTest): PlatformVerdict {
+  const code = testedCode(test, verdict.code);
+  const tested = { ...verdict, test };
+  if (code === verdict.code) {
+    return tested;
+  }
+
+  const evidence = `As a plain image the test program ${describeProbe(test.plain)}. With QEMU added it ${describeProbe(test.augmented)}.`;
+  const finding: Finding = {
+    code: 'TABLE_DISAGREES_WITH_TEST',
+    message: `The binfmt_misc table suggests "${verdict.code}" for ${verdict.platform}, but a test run shows "${code}". ${evidence}`,
+  };
+  switch (code) {
+    case 'cannot-run':
+      return {
+        ...tested,
+        code,
+        message: `${verdict.platform} cannot run on this engine. ${evidence}`,
+        fix: registerHandlerFix(verdict.platform),
+        warnings: [...verdict.warnings, finding],
+      };
+    case 'needs-qemu-in-image':
+      return {
+        ...tested,
+        code,
+        message: `${verdict.platform} needs QEMU inside the image. ${evidence}`,
+        warnings: [...verdict.warnings, finding],
+      };
+    default:
+      return {
+        ...tested,
+        code,
+        message: `${verdict.platform} runs plain and augmented images. ${evidence}`,
+        warnings: [...verdict.warnings, finding],
+      };
+  }
 }

@@ -11,12 +11,14 @@ export const LABELS = {
   qemuVersion: `${PREFIX}.qemu-version`,
   qemuSha256: `${PREFIX}.qemu-sha256`,
   interpreterPath: `${PREFIX}.interpreter-path`,
+  extraInterpreterPaths: `${PREFIX}.extra-interpreter-paths`,
   augmentedImage: `${PREFIX}.augmented-image`,
   exposeOnLan: `${PREFIX}.expose-on-lan`,
   helperVersion: `${PREFIX}.helper-version`,
+  probeSha256: `${PREFIX}.probe-sha256`,
 } as const;
 
-export type Role = 'augmented-image' | 'augment-build' | 'run' | 'helper' | 'helper-image';
+export type Role = 'augmented-image' | 'augment-build' | 'run' | 'helper' | 'helper-image' | 'probe-image' | 'probe';
 
 export function managedLabels(role: Role): Record<string, string> {
   return { [LABELS.managed]: 'true', [LABELS.role]: role };

@@ -1,7 +1,7 @@
 import { existsSync, unlinkSync } from 'node:fs';
 import Fastify, { LogController, type FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { AugmentRequestSchema, HandlerInstallRequestSchema, LogsQuerySchema, ROUTES, RunRequestSchema, type ApiError } from '@arm-runner/contract';
+import { AugmentRequestSchema, HandlerInstallRequestSchema, LogsQuerySchema, ROUTES, RunRequestSchema, StatusQuerySchema, type ApiError } from '@arm-runner/contract';
 import { ArmRunnerError, toArmRunnerError } from '../errors.ts';
 import { resolveSourceImage } from '../augment/source-image.ts';
 import { parseFlags } from '../emulation/handler-registrar.ts';
@@ -11,6 +11,7 @@ import { logger } from '../log.ts';
 import { parseOrThrow } from '../validation.ts';
 import type { Services } from '../services.ts';
 
+const HandlerParams = z.object({ arch: z.enum(['arm', 'aarch64']) }).strict();
 const IdParams = z.object({ id: z.string().min(1).max(128) }).strict();
 
 function sendError(reply: FastifyReply, error: unknown): FastifyReply {
@@ -51,7 +52,10 @@ export type App = ReturnType<typeof createApp>;
  * `prefix`. Every body and parameter is validated here.
  */
 export function registerApiRoutes(app: App, services: Services, prefix = ''): void {
-  app.get(`${prefix}${ROUTES.status}`, async () => services.status.status());
+  app.get(`${prefix}${ROUTES.status}`, async (request) => {
+    const { refresh } = parseOrThrow(StatusQuerySchema, request.query, 'status query');
+    return services.status.status({ refresh: refresh === 'true' });
+  });
 
   app.post(`${prefix}${ROUTES.runs}`, async (request, reply) => {
     const body = parseOrThrow(RunRequestSchema, request.body, 'run request');
@@ -92,6 +96,11 @@ export function registerApiRoutes(app: App, services: Services, prefix = ''): vo
   app.post(`${prefix}${ROUTES.handlers}`, async (request) => {
     const body = parseOrThrow(HandlerInstallRequestSchema, request.body, 'handler request');
     return services.handlers.install(body.arches, parseFlags(body.flags));
+  });
+
+  app.delete(`${prefix}${ROUTES.handlers}/:arch`, async (request) => {
+    const { arch } = parseOrThrow(HandlerParams, request.params, 'handler');
+    return services.handlers.remove([arch]);
   });
 
   app.get(`${prefix}${ROUTES.runs}`, async () => services.runs.list());

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { classifyEarlyExit } from './failure.ts';
+import { classifyEarlyExit as classify, qemuUnsupportedFindings } from './failure.ts';
 import { interpreterFromCommand } from './evidence.ts';
+
+function classifyEarlyExit(imageReference: string, exitCode: number, output: string, qemuVersion: string | null = '7.2.22') {
+  return classify({ imageReference, exitCode, output, qemuVersion });
+}
 
 describe('classifyEarlyExit', () => {
   it('recognises a missing handler', () => {
@@ -14,6 +18,27 @@ describe('classifyEarlyExit', () => {
     expect(classifyEarlyExit('img', 1, 'exec /bin/uname: no such file or directory').code).toBe('INTERPRETER_MISSING');
   });
 
+  it('recognises a wrong emulator', () => {
+    const error = classifyEarlyExit('img', 255, '/usr/bin/qemu-arm-static: Invalid ELF image for this architecture\n');
+    expect(error.code).toBe('WRONG_EMULATOR');
+    expect(error.message).toContain('QEMU 7.2.22');
+  });
+
+  it('recognises an emulator crash with its signal', () => {
+    const error = classifyEarlyExit('img', 132, 'qemu: uncaught target signal 4 (Illegal instruction) - core dumped\n');
+    expect(error.code).toBe('EMULATOR_CRASH');
+    expect(error.message).toContain('signal 4 (Illegal instruction)');
+    expect(error.message).toContain('QEMU 7.2.22');
+    expect(error.message).toContain('instruction that the emulated CPU lacks');
+  });
+
+  it('reports a segfault in QEMU as a crash', () => {
+    const error = classifyEarlyExit('img', 139, 'qemu: uncaught target signal 11 (Segmentation fault) - core dumped', null);
+    expect(error.code).toBe('EMULATOR_CRASH');
+    expect(error.message).toContain('signal 11');
+    expect(error.message).not.toContain('null');
+  });
+
   it('reports other exits with their code and last lines', () => {
     const output = Array.from({ length: 30 }, (_, index) => `line ${index}`).join('\n');
     const error = classifyEarlyExit('img', 3, output);
@@ -21,6 +46,24 @@ describe('classifyEarlyExit', () => {
     expect(error.message).toContain('code 3');
     expect(error.detail?.split('\n')).toHaveLength(20);
     expect(error.detail?.endsWith('line 29')).toBe(true);
+  });
+});
+
+describe('qemuUnsupportedFindings', () => {
+  it('collects distinct syscalls and ioctls', () => {
+    const findings = qemuUnsupportedFindings('Unsupported syscall: 999\nUnsupported syscall: 999\nUnsupported syscall: 4000\nUnsupported ioctl: cmd=0x5401\n');
+    expect(findings.map((finding) => finding.code)).toEqual(['UNSUPPORTED_SYSCALL', 'UNSUPPORTED_IOCTL']);
+    expect(findings[0]?.message).toContain('999, 4000');
+    expect(findings[1]?.message).toContain('0x5401');
+  });
+
+  it('caps a long list', () => {
+    const output = Array.from({ length: 15 }, (_, index) => `Unsupported syscall: ${index}`).join('\n');
+    expect(qemuUnsupportedFindings(output)[0]?.message).toContain('and 5 more');
+  });
+
+  it('finds nothing in clean output', () => {
+    expect(qemuUnsupportedFindings('httpd started\n')).toEqual([]);
   });
 });
 

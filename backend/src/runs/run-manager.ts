@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import {
   type ArmPlatform,
+  type Finding,
   type ParsedRunRequest,
   type PlatformVerdict,
   type PublishedPort,
+  type RunDetails,
   type RunEmulation,
   type RunInfo,
   type RunResult,
@@ -15,22 +17,23 @@ import { ArmRunnerError } from '../errors.ts';
 import { fromEngineError } from '../engine/engine-errors.ts';
 import { LABELS, managedLabels, roleFilter } from '../engine/labels.ts';
 import { demuxDockerStream } from '../engine/streams.ts';
+import { platformEnvironment } from '../emulation/platform.ts';
 import type { StatusService } from '../emulation/status-service.ts';
 import { logger } from '../log.ts';
 import { respondsToHttp } from './endpoint-probe.ts';
 import { interpreterFromCommand, readMachine, readMainCommand } from './evidence.ts';
-import { classifyEarlyExit } from './failure.ts';
+import { classifyEarlyExit, qemuUnsupportedFindings } from './failure.ts';
 import { parseExposedPorts, planPortBindings } from './ports.ts';
 
 const POLL_INTERVAL_MS = 150;
 const PROBE_TIMEOUT_MS = 1000;
 
-// QEMU's default ARM CPU reports armv7l, so v7-only code would run in an
-// arm/v6 image and then fail on a real ARMv6 board. arm1176 is the ARMv6 CPU
-// of the Raspberry Pi 1 and Zero.
-const PLATFORM_ENV: Partial<Record<ArmPlatform, string[]>> = {
-  'linux/arm/v6': ['QEMU_CPU=arm1176'],
-};
+// QEMU_LOG=unimp makes QEMU print "Unsupported syscall: N" and similar lines
+// to the program's standard error, where they become findings. It adds no
+// output for programs that use only what QEMU implements.
+const DIAGNOSTIC_ENVIRONMENT = ['QEMU_LOG=unimp'];
+/** How many log lines are scanned for QEMU's reports after a run comes up. */
+const QEMU_REPORT_LINES = 500;
 
 /** Maps a platform verdict to the mode a run under it has. A run never starts under cannot-run. */
 function emulationMode(verdict: PlatformVerdict): RunEmulation['mode'] {
@@ -122,12 +125,12 @@ export class RunManager {
     const source = await resolveSourceImage(this.docker, request.image, request.platform, engine.architecture);
 
     onStep(`Checking binfmt_misc handlers for ${source.platform}`);
-    const verdict = this.status.verdict(source.platform, engine, await this.status.binfmt());
+    const verdict = await this.status.testedVerdict(source.platform, engine, await this.status.binfmt());
     if (verdict.code === 'cannot-run') {
       throw new ArmRunnerError('NO_HANDLER', `${verdict.message} ${verdict.fix ?? ''}`.trim());
     }
 
-    const augmented = await this.augmenter.ensure(source, onStep);
+    const augmented = await this.augmenter.ensure(source, onStep, this.status.extraInterpreterPaths(verdict));
     const augmentedInspect = await this.docker.getImage(augmented.augmentedImageId).inspect();
     const plan = planPortBindings(
       parseExposedPorts(augmentedInspect.Config.ExposedPorts),
@@ -147,7 +150,7 @@ export class RunManager {
 
     let info: RunInfo;
     try {
-      info = await this.waitForEndpoint(container, request.image, request.waitSeconds, onStep);
+      info = await this.waitForEndpoint(container, request.image, request.waitSeconds, onStep, augmented.qemuVersion);
     } catch (error) {
       await this.discard(container, 'endpoint wait failed');
       throw error;
@@ -155,12 +158,14 @@ export class RunManager {
 
     onStep('Reading emulation evidence');
     const emulation = await this.emulationEvidence(container, verdict, augmented.qemuVersion);
+    const qemuFindings = qemuUnsupportedFindings(await this.readLogs(container, QEMU_REPORT_LINES));
     logger.info({ event: 'run.started', runId: info.id, image: request.image, platform: source.platform, endpoints: info.endpoints }, 'run started');
     return {
       ...info,
       emulation,
+      verdict,
       reusedAugmentedImage: augmented.reused,
-      warnings: [...source.warnings, ...verdict.warnings],
+      warnings: [...source.warnings, ...verdict.warnings, ...qemuFindings],
     };
   }
 
@@ -175,7 +180,7 @@ export class RunManager {
       return await this.docker.createContainer({
         name: containerName(request.image),
         Image: augmentedImage,
-        Env: PLATFORM_ENV[platform] ?? [],
+        Env: [...platformEnvironment(platform), ...DIAGNOSTIC_ENVIRONMENT],
         ExposedPorts: plan.exposedPorts,
         Labels: {
           ...managedLabels('run'),
@@ -198,6 +203,7 @@ export class RunManager {
     imageReference: string,
     waitSeconds: number,
     onStep: StepReporter,
+    qemuVersion: string,
   ): Promise<RunInfo> {
     const deadline = Date.now() + waitSeconds * 1000;
     let announced = false;
@@ -208,7 +214,7 @@ export class RunManager {
 
       if (!inspect.State.Running) {
         const logs = await this.readLogs(container, 200);
-        throw classifyEarlyExit(imageReference, inspect.State.ExitCode, logs);
+        throw classifyEarlyExit({ imageReference, exitCode: inspect.State.ExitCode, output: logs, qemuVersion });
       }
 
       const endpoint = info.endpoints[0];
@@ -329,23 +335,24 @@ export class RunManager {
   }
 
   /** Returns one run, with fresh emulation evidence and warnings when it is running. */
-  async get(idOrName: string): Promise<RunInfo & { emulation?: RunEmulation; warnings: string[] }> {
+  async get(idOrName: string): Promise<RunDetails> {
     const container = await this.find(idOrName);
     const inspect = await container.inspect();
     const info = this.runInfoFromInspect(inspect);
     if (!inspect.State.Running) {
-      return { ...info, warnings: [] };
+      return { ...info, warnings: qemuUnsupportedFindings(await this.readLogs(container, QEMU_REPORT_LINES)) };
     }
     const engine = await this.status.engine();
-    const verdict = this.status.verdict(info.platform, engine, await this.status.binfmt());
+    const verdict = await this.status.testedVerdict(info.platform, engine, await this.status.binfmt());
     const qemuVersion = (await this.docker.getImage(inspect.Image).inspect()).Config.Labels?.[LABELS.qemuVersion] ?? null;
-    const warnings = [...verdict.warnings];
+    const warnings: Finding[] = [...verdict.warnings];
     if (verdict.code === 'cannot-run') {
       // Processes already running keep their interpreter, but every new exec in
       // the container fails until a handler is registered again.
-      warnings.push(`The handler this run started under is gone: ${verdict.message} ${verdict.fix ?? ''}`.trim());
+      warnings.push({ code: 'HANDLER_GONE', message: `The handler this run started under is gone. ${verdict.message}`, ...(verdict.fix === undefined ? {} : { fix: verdict.fix }) });
     }
-    return { ...info, emulation: await this.emulationEvidence(container, verdict, qemuVersion ?? ''), warnings };
+    warnings.push(...qemuUnsupportedFindings(await this.readLogs(container, QEMU_REPORT_LINES)));
+    return { ...info, emulation: await this.emulationEvidence(container, verdict, qemuVersion ?? ''), verdict, warnings };
   }
 
   async logs(idOrName: string, tail: number): Promise<string> {

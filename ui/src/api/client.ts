@@ -1,6 +1,7 @@
 import { createDockerDesktopClient } from '@docker/extension-api-client';
 import {
   ROUTES,
+  handlerPath,
   runLogsPath,
   runPath,
   runStopPath,
@@ -9,7 +10,8 @@ import {
   type HandlerInstallRequest,
   type HandlerRegistration,
   type LocalImage,
-  type RunEmulation,
+  type QemuArch,
+  type RunDetails,
   type RunInfo,
   type RunRequest,
   type RunResult,
@@ -38,11 +40,11 @@ export interface DesktopClient {
   };
 }
 
-export type RunDetails = RunInfo & { emulation?: RunEmulation; warnings: string[] };
 
 /** Typed access to the backend and to Docker Desktop. Components use this and never build URLs. */
 export interface ArmRunnerApi {
-  getStatus(): Promise<StatusResponse>;
+  /** Reads the status. `refresh` runs the test program again instead of using cached results. */
+  getStatus(refresh?: boolean): Promise<StatusResponse>;
   listImages(): Promise<LocalImage[]>;
   startRun(request: RunRequest): Promise<TaskAccepted>;
   startSample(): Promise<TaskAccepted>;
@@ -53,6 +55,7 @@ export interface ArmRunnerApi {
   stopRun(runId: string): Promise<RunInfo>;
   removeRun(runId: string): Promise<{ id: string }>;
   registerHandler(request: HandlerInstallRequest): Promise<HandlerRegistration[]>;
+  removeHandler(arch: QemuArch): Promise<HandlerRegistration[]>;
   openExternal(url: string): void;
   viewContainerLogs(containerId: string): Promise<void>;
   /** False in standalone mode, where there is no Docker Desktop to open. */
@@ -88,7 +91,7 @@ export function createApi(client: DesktopClient): ArmRunnerApi {
   };
 
   return {
-    getStatus: async () => (await service().get(ROUTES.status)) as StatusResponse,
+    getStatus: async (refresh = false) => (await service().get(refresh ? `${ROUTES.status}?refresh=true` : ROUTES.status)) as StatusResponse,
     listImages: async () => (await service().get(ROUTES.images)) as LocalImage[],
     startRun: async (request) => (await service().post(ROUTES.runs, request)) as TaskAccepted,
     startSample: async () => (await service().post(ROUTES.sample, {})) as TaskAccepted,
@@ -99,6 +102,7 @@ export function createApi(client: DesktopClient): ArmRunnerApi {
     stopRun: async (runId) => (await service().post(runStopPath(runId), {})) as RunInfo,
     removeRun: async (runId) => (await service().delete(runPath(runId))) as { id: string },
     registerHandler: async (request) => (await service().post(ROUTES.handlers, request)) as HandlerRegistration[],
+    removeHandler: async (arch) => (await service().delete(handlerPath(arch))) as HandlerRegistration[],
     openExternal: (url) => client.host.openExternal(url),
     viewContainerLogs: (containerId) => client.desktopUI.navigate.viewContainerLogs(containerId),
     insideDesktop: client.armRunnerStandalone !== true,

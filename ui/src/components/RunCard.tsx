@@ -12,10 +12,11 @@ import Link from '@mui/material/Link';
 import Stack from '@mui/material/Stack';
 import Typography from '@mui/material/Typography';
 import { useCallback, useEffect, useState } from 'react';
-import type { RunEmulation, RunInfo } from '@arm-runner/contract';
-import { toApiError, type ArmRunnerApi, type RunDetails } from '../api/client.ts';
+import type { RunDetails, RunEmulation, RunInfo } from '@arm-runner/contract';
+import { toApiError, type ArmRunnerApi } from '../api/client.ts';
 import { cliEquivalent } from '../cliEquivalent.ts';
 import { usePolling } from '../hooks/usePolling.ts';
+import { FindingList } from './FindingList.tsx';
 
 const MODE_TEXT: Record<RunEmulation['mode'], string> = {
   'native': 'runs natively',
@@ -126,11 +127,7 @@ export function RunCard({ api, run, onChanged }: Props) {
             {describeEvidence(details.emulation)}
           </Typography>
         )}
-        {details?.warnings.map((warning) => (
-          <Typography key={warning} variant="body2" color="warning.main">
-            {warning}
-          </Typography>
-        ))}
+        {details !== undefined && <FindingList findings={details.warnings} />}
         {showLogs && <RunLogs api={api} runId={run.id} />}
       </CardContent>
       <CardActions>

@@ -4,10 +4,12 @@ import Chip from '@mui/material/Chip';
 import Stack from '@mui/material/Stack';
 import Typography from '@mui/material/Typography';
 import { useState } from 'react';
-import type { PlatformVerdict, QemuArch, StatusResponse } from '@arm-runner/contract';
+import type { PlatformVerdict, ProbeResult, QemuArch, StatusResponse } from '@arm-runner/contract';
 import type { ArmRunnerApi } from '../api/client.ts';
 import { describeFlags } from './flags.ts';
+import { FindingList } from './FindingList.tsx';
 import { RegisterHandlerDialog } from './RegisterHandlerDialog.tsx';
+import { RemoveHandlerDialog } from './RemoveHandlerDialog.tsx';
 
 const VERDICT_LABEL: Record<PlatformVerdict['code'], string> = {
   'native': 'Runs natively',
@@ -23,24 +25,49 @@ const VERDICT_COLOR: Record<PlatformVerdict['code'], 'success' | 'info' | 'warni
   'cannot-run': 'error',
 };
 
+// The entries ARM Runner registers, and so can remove, by name.
+const MANAGED_HANDLERS: Record<string, QemuArch> = { 'qemu-arm': 'arm', 'qemu-aarch64': 'aarch64' };
+
+function describeProbe(result: ProbeResult): string {
+  switch (result.outcome) {
+    case 'ran':
+      return `ran (uname -m: ${result.machine ?? 'unknown'})`;
+    case 'exec-format-error':
+      return 'failed: exec format error';
+    case 'interpreter-missing':
+      return 'failed: interpreter not found in the container';
+    case 'wrong-emulator':
+      return 'failed: rejected by an emulator for another CPU';
+    case 'emulator-crash':
+      return 'crashed inside QEMU';
+    case 'failed':
+      return `failed (exit code ${result.exitCode ?? 'unknown'})`;
+  }
+}
+
 interface Props {
   api: ArmRunnerApi;
   status: StatusResponse;
   refreshing: boolean;
-  onRefresh: () => void;
+  /** Reads the status again; `retest` also runs the test program again. */
+  onRefresh: (retest?: boolean) => void;
 }
 
 export function StatusPanel({ api, status, refreshing, onRefresh }: Props) {
   const { engine, binfmt, platforms } = status;
   const [registering, setRegistering] = useState<QemuArch | undefined>(undefined);
+  const [removing, setRemoving] = useState<QemuArch | undefined>(undefined);
   const armHandlers = binfmt.handlers.filter((handler) => handler.matches.length > 0);
 
   return (
     <Stack spacing={2} component="section" aria-label="Emulation status">
       <Stack direction="row" spacing={2} alignItems="center">
         <Typography variant="h3">Emulation status</Typography>
-        <Button size="small" onClick={onRefresh} disabled={refreshing}>
+        <Button size="small" onClick={() => onRefresh()} disabled={refreshing}>
           {refreshing ? 'Refreshing…' : 'Refresh'}
+        </Button>
+        <Button size="small" onClick={() => onRefresh(true)} disabled={refreshing}>
+          Test again
         </Button>
       </Stack>
       <Typography>
@@ -48,7 +75,7 @@ export function StatusPanel({ api, status, refreshing, onRefresh }: Props) {
       </Typography>
 
       <Typography variant="subtitle2">ARM handlers in binfmt_misc</Typography>
-      {!binfmt.enabled && <Alert severity="error">binfmt_misc is disabled on the engine&apos;s host.</Alert>}
+      <FindingList findings={status.warnings} />
       {armHandlers.length === 0 ? (
         <Typography color="text.secondary">None. No ARM program can run on this engine until a handler is registered.</Typography>
       ) : (
@@ -62,6 +89,11 @@ export function StatusPanel({ api, status, refreshing, onRefresh }: Props) {
               <Typography variant="body2" color="text.secondary">
                 Flags: {describeFlags(handler.flags)}
               </Typography>
+              {MANAGED_HANDLERS[handler.name] !== undefined && (
+                <Button size="small" color="error" onClick={() => setRemoving(MANAGED_HANDLERS[handler.name])}>
+                  Remove…
+                </Button>
+              )}
             </li>
           ))}
         </Stack>
@@ -91,16 +123,29 @@ export function StatusPanel({ api, status, refreshing, onRefresh }: Props) {
                 {verdict.message}
               </Typography>
             )}
-            {verdict.warnings.map((warning) => (
-              <Alert key={warning} severity="warning">
-                {warning}
-              </Alert>
-            ))}
+            {verdict.test !== undefined && (
+              <Typography variant="body2" color="text.secondary" aria-label={`Test of ${verdict.platform}`}>
+                Test program: as a plain image it {describeProbe(verdict.test.plain)}; with QEMU added it {describeProbe(verdict.test.augmented)}.
+              </Typography>
+            )}
+            <FindingList
+              findings={verdict.warnings}
+              actionFor={(finding) =>
+                finding.code === 'TABLE_DISAGREES_WITH_TEST' ? (
+                  <Button color="inherit" size="small" onClick={() => onRefresh(true)}>
+                    Test again
+                  </Button>
+                ) : null
+              }
+            />
           </Stack>
         ))}
       </Stack>
       {registering !== undefined && (
-        <RegisterHandlerDialog api={api} arch={registering} open onClose={() => setRegistering(undefined)} onRegistered={onRefresh} />
+        <RegisterHandlerDialog api={api} arch={registering} open onClose={() => setRegistering(undefined)} onRegistered={() => onRefresh()} />
+      )}
+      {removing !== undefined && (
+        <RemoveHandlerDialog api={api} arch={removing} open onClose={() => setRemoving(undefined)} onRemoved={() => onRefresh()} />
       )}
     </Stack>
   );

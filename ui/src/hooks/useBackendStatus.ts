@@ -64,10 +64,11 @@ export function useBackendStatus(api: ArmRunnerApi, timing: BackendTiming = DEFA
     };
   }, [api, timing]);
 
-  const refresh = useCallback(async () => {
+  /** Reads the status again. `retest` also runs the test program again. */
+  const refresh = useCallback(async (retest = false) => {
     setState((previous) => (previous.kind === 'ready' ? { ...previous, refreshing: true } : previous));
     try {
-      const status = await api.getStatus();
+      const status = await api.getStatus(retest);
       setState({ kind: 'ready', status, refreshing: false });
     } catch (error) {
       api.toastError(`Could not refresh the emulation status: ${toApiError(error).message}`);

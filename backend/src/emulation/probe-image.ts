@@ -1,0 +1,113 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type Docker from 'dockerode';
+import type { ArmPlatform } from '@arm-runner/contract';
+import tarStream from 'tar-stream';
+import { ArmRunnerError } from '../errors.ts';
+import { engineStatusCode, fromEngineError } from '../engine/engine-errors.ts';
+import { LABELS, managedLabels } from '../engine/labels.ts';
+import { followProgress } from '../engine/streams.ts';
+import { emulatorFor } from './platform.ts';
+import { probeProgram } from './probe-program.ts';
+
+const PROBE_REPOSITORY = 'arm-runner-probe';
+const PROBE_PATH = '/probe';
+
+const PLATFORM_CONFIG: Record<ArmPlatform, { architecture: string; variant?: string; tag: string }> = {
+  'linux/arm/v6': { architecture: 'arm', variant: 'v6', tag: 'armv6' },
+  'linux/arm/v7': { architecture: 'arm', variant: 'v7', tag: 'armv7' },
+  'linux/arm64': { architecture: 'arm64', tag: 'arm64' },
+};
+
+export function probeImageTag(platform: ArmPlatform): string {
+  return `${PROBE_REPOSITORY}:${PLATFORM_CONFIG[platform].tag}`;
+}
+
+function sha256(content: Buffer | string): string {
+  return createHash('sha256').update(content).digest('hex');
+}
+
+async function packTar(files: { name: string; content: Buffer; mode?: number }[]): Promise<Buffer> {
+  const pack = tarStream.pack();
+  for (const file of files) {
+    pack.entry({ name: file.name, mode: file.mode ?? 0o644, uid: 0, gid: 0, mtime: new Date(0) }, file.content);
+  }
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const chunk of pack as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Builds a docker-archive (the `docker save` format) that holds one image:
+ * the probe program as its only file and entrypoint, with a config that names
+ * the platform. `docker load` keeps that platform, where `docker import` would
+ * record the engine's own.
+ */
+export async function buildProbeArchive(platform: ArmPlatform): Promise<{ archive: Buffer; programSha256: string }> {
+  const program = probeProgram(emulatorFor(platform));
+  const programSha256 = sha256(program);
+  const layer = await packTar([{ name: PROBE_PATH.slice(1), content: program, mode: 0o755 }]);
+  const layerDigest = sha256(layer);
+  const { architecture, variant } = PLATFORM_CONFIG[platform];
+
+  const config = JSON.stringify({
+    architecture,
+    ...(variant === undefined ? {} : { variant }),
+    os: 'linux',
+    config: {
+      Entrypoint: [PROBE_PATH],
+      Labels: { ...managedLabels('probe-image'), [LABELS.probeSha256]: programSha256, [LABELS.platform]: platform },
+    },
+    rootfs: { type: 'layers', diff_ids: [`sha256:${layerDigest}`] },
+    history: [{ created_by: 'ARM Runner: uname probe program' }],
+  });
+  const configName = `${sha256(config)}.json`;
+  const manifest = JSON.stringify([{ Config: configName, RepoTags: [probeImageTag(platform)], Layers: [`${layerDigest}/layer.tar`] }]);
+
+  const archive = await packTar([
+    { name: `${layerDigest}/layer.tar`, content: layer },
+    { name: configName, content: Buffer.from(config) },
+    { name: 'manifest.json', content: Buffer.from(manifest) },
+  ]);
+  return { archive, programSha256 };
+}
+
+/**
+ * Loads the probe image for a platform unless the engine already has the
+ * current one. A tag of that name that ARM Runner did not make is left alone.
+ */
+export async function ensureProbeImage(docker: Docker, platform: ArmPlatform): Promise<string> {
+  const tag = probeImageTag(platform);
+  const { archive, programSha256 } = await buildProbeArchive(platform);
+
+  try {
+    const existing = await docker.getImage(tag).inspect();
+    const labels = existing.Config.Labels ?? {};
+    if (labels[LABELS.managed] !== 'true') {
+      throw new ArmRunnerError(
+        'TAG_CONFLICT',
+        `The tag ${tag} already exists and was not made by ARM Runner, so it is left alone. Rename or remove that image, then try again.`,
+      );
+    }
+    if (labels[LABELS.probeSha256] === programSha256) {
+      return tag;
+    }
+  } catch (error) {
+    if (error instanceof ArmRunnerError) {
+      throw error;
+    }
+    if (engineStatusCode(error) !== 404) {
+      throw fromEngineError(error, `inspect ${tag}`);
+    }
+  }
+
+  try {
+    await followProgress(docker, await docker.loadImage(Readable.from([archive])));
+  } catch (error) {
+    throw fromEngineError(error, `load the probe image ${tag}`);
+  }
+  return tag;
+}

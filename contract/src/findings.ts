@@ -1,0 +1,39 @@
+/**
+ * Stable codes of the warnings that status, runs and image checks report.
+ * Clients branch on these, never on message text.
+ */
+export const FINDING_CODES = [
+  /** binfmt_misc is switched off as a whole. */
+  'BINFMT_DISABLED',
+  /** A handler matches programs that the engine's CPU runs natively. */
+  'NATIVE_FORMAT_HANDLER',
+  /** More than one enabled handler matches the same ARM programs. */
+  'SEVERAL_HANDLERS',
+  /** A handler without F names an interpreter path where the bundle puts no QEMU. */
+  'INTERPRETER_PATH_MISMATCH',
+  /** The test program disagrees with what the handler table suggests. */
+  'TABLE_DISAGREES_WITH_TEST',
+  /** The handler a run started under is no longer registered. */
+  'HANDLER_GONE',
+  /** The image config says "arm" without a variant. */
+  'PLATFORM_WITHOUT_VARIANT',
+  /** The image has setuid or setgid files, and the handler lacks the C flag. */
+  'SETUID_WITHOUT_C_FLAG',
+  /** The image's programs need a newer ARM CPU than its platform claims. */
+  'CPU_NEWER_THAN_PLATFORM',
+  /** QEMU reported a system call it does not implement. */
+  'UNSUPPORTED_SYSCALL',
+  /** QEMU reported an ioctl it does not implement. */
+  'UNSUPPORTED_IOCTL',
+] as const;
+
+export type FindingCode = (typeof FINDING_CODES)[number];
+
+/** One warning for the user, with a stable code and, where there is one, a fix. */
+export interface Finding {
+  code: FindingCode;
+  /** Sentence that says what was found and what it means. */
+  message: string;
+  /** Steps that fix it. */
+  fix?: string;
+}
