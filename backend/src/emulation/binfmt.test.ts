@@ -42,6 +42,11 @@ describe('parseBinfmtEntry', () => {
     expect(parseBinfmtEntry('enabled\ninterpreter /usr/bin/mono\nflags: \nextension .exe\n')).toBeNull();
   });
 
+  it('returns null when mask and magic differ in length', () => {
+    expect(parseBinfmtEntry(QEMU_ARM.replace('mask ffffffffffffff00', 'mask ffffffffffff00'))).toBeNull();
+    expect(parseBinfmtEntry(QEMU_ARM.replace('mask ffffffffffffff00', 'mask ffffffffffffff0000'))).toBeNull();
+  });
+
   it('returns null for garbage', () => {
     expect(parseBinfmtEntry('')).toBeNull();
     expect(parseBinfmtEntry('enabled\ninterpreter /x\nmagic zz\n')).toBeNull();

@@ -66,7 +66,9 @@ export function parseBinfmtEntry(text: string): ParsedEntry | null {
   if (enabled === undefined || interpreter === undefined || magic === undefined || !/^([0-9a-f]{2})+$/.test(magic)) {
     return null;
   }
-  if (mask !== undefined && !/^([0-9a-f]{2})*$/.test(mask)) {
+  // Linux rejects a registration whose mask and magic differ in length
+  // (create_entry in fs/binfmt_misc.c), so such text is not an entry it printed.
+  if (mask !== undefined && (!/^([0-9a-f]{2})*$/.test(mask) || mask.length !== magic.length)) {
     return null;
   }
   return { enabled, interpreter, flags, offset, magic, mask: mask ?? 'ff'.repeat(magic.length / 2) };
