@@ -98,6 +98,12 @@ describe('parseBinfmtListing', () => {
     expect(qemuArm?.flags).toEqual([]);
   });
 
+  it('keeps an interpreter path that contains a colon', () => {
+    const withColon = QEMU_ARM.replace('/usr/bin/qemu-arm-static', '/opt/qemu:8.2/qemu-arm');
+    const state = parseBinfmtListing(withColon.trimEnd().split('\n').map((line) => `/binfmt/qemu-arm:${line}`).join('\n'));
+    expect(state.handlers.map((handler) => [handler.name, handler.interpreter])).toEqual([['qemu-arm', '/opt/qemu:8.2/qemu-arm']]);
+  });
+
   it('reports binfmt_misc switched off', () => {
     expect(parseBinfmtListing('/binfmt/status:disabled').enabled).toBe(false);
   });

@@ -110,7 +110,9 @@ export function platformsMatchedBy(entry: Pick<ParsedEntry, 'offset' | 'magic' |
 export function parseBinfmtListing(listing: string): { enabled: boolean; handlers: BinfmtHandler[] } {
   const entries = new Map<string, string[]>();
   for (const line of listing.split('\n')) {
-    const match = /^(?:.*\/)?([^/:]+):(.*)$/.exec(line);
+    // The folder (/host/binfmt_misc or /binfmt) has no colon, so the entry name
+    // ends at the first one. A later colon may be part of an interpreter path.
+    const match = /^(?:[^:]*\/)?([^/:]+):(.*)$/.exec(line);
     if (match === null) {
       continue;
     }
