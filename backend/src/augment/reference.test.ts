@@ -62,6 +62,18 @@ describe('augmentedImageTag', () => {
     expect(() => parseImageReference(tag)).not.toThrow();
   });
 
+  it.each([
+    ['a hyphen', `${'a'.repeat(243)}-bbbbbbbbbb`, 'a'.repeat(243)],
+    ['a slash', `${'a'.repeat(243)}/bbbbbbbbbb`, 'a'.repeat(243)],
+    ['a double underscore', `${'a'.repeat(242)}__bbbbbbbbbb`, 'a'.repeat(242)],
+  ])('drops %s left at the end of a shortened name', (_case, reference, expectedPath) => {
+    // "arm-runner/" and the first 244 characters of the path fill the
+    // 255-character limit, so the cut lands on the separator.
+    const tag = augmentedImageTag(parseImageReference(reference), 'linux/arm/v7');
+    expect(tag).toBe(`arm-runner/${expectedPath}:latest-linux-arm-v7`);
+    expect(() => parseImageReference(tag)).not.toThrow();
+  });
+
   it('produces a valid reference for digests', () => {
     const tag = augmentedImageTag(parseImageReference(`app@sha256:${'d'.repeat(64)}`), 'linux/arm64');
     expect(tag).toBe('arm-runner/app:dddddddddddd-linux-arm64');

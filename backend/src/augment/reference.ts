@@ -35,7 +35,12 @@ export function augmentedImageTag(reference: ImageReference, platform: ArmPlatfo
   }
 
   const domainPart = reference.domain === undefined ? [] : [reference.domain.toLowerCase().replaceAll(':', '-')];
-  const repository = [AUGMENTED_REPOSITORY_PREFIX, ...domainPart, reference.path].join('/').slice(0, IMAGE_NAME_MAX_LENGTH);
+  // A cut at the length limit can end the name on a separator or a slash,
+  // which the reference grammar rejects, so those are dropped.
+  const repository = [AUGMENTED_REPOSITORY_PREFIX, ...domainPart, reference.path]
+    .join('/')
+    .slice(0, IMAGE_NAME_MAX_LENGTH)
+    .replace(/[._/-]+$/, '');
 
   let base = reference.tag ?? 'latest';
   if (reference.digest !== undefined) {

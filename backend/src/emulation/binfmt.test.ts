@@ -42,6 +42,11 @@ describe('parseBinfmtEntry', () => {
     expect(parseBinfmtEntry('enabled\ninterpreter /usr/bin/mono\nflags: \nextension .exe\n')).toBeNull();
   });
 
+  it('returns null when mask and magic differ in length', () => {
+    expect(parseBinfmtEntry(QEMU_ARM.replace('mask ffffffffffffff00', 'mask ffffffffffff00'))).toBeNull();
+    expect(parseBinfmtEntry(QEMU_ARM.replace('mask ffffffffffffff00', 'mask ffffffffffffff0000'))).toBeNull();
+  });
+
   it('returns null for garbage', () => {
     expect(parseBinfmtEntry('')).toBeNull();
     expect(parseBinfmtEntry('enabled\ninterpreter /x\nmagic zz\n')).toBeNull();
@@ -91,6 +96,12 @@ describe('parseBinfmtListing', () => {
   it('keeps an empty flags line empty', () => {
     const qemuArm = parseBinfmtListing(listing, 'amd64').handlers.find((handler) => handler.name === 'qemu-arm');
     expect(qemuArm?.flags).toEqual([]);
+  });
+
+  it('keeps an interpreter path that contains a colon', () => {
+    const withColon = QEMU_ARM.replace('/usr/bin/qemu-arm-static', '/opt/qemu:8.2/qemu-arm');
+    const state = parseBinfmtListing(withColon.trimEnd().split('\n').map((line) => `/binfmt/qemu-arm:${line}`).join('\n'));
+    expect(state.handlers.map((handler) => [handler.name, handler.interpreter])).toEqual([['qemu-arm', '/opt/qemu:8.2/qemu-arm']]);
   });
 
   it('reports binfmt_misc switched off', () => {

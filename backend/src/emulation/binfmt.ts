@@ -80,7 +80,9 @@ export function parseBinfmtEntry(text: string): ParsedEntry | null {
   if (enabled === undefined || interpreter === undefined || magic === undefined || !/^([0-9a-f]{2})+$/.test(magic)) {
     return null;
   }
-  if (mask !== undefined && !/^([0-9a-f]{2})*$/.test(mask)) {
+  // Linux rejects a registration whose mask and magic differ in length
+  // (create_entry in fs/binfmt_misc.c), so such text is not an entry it printed.
+  if (mask !== undefined && (!/^([0-9a-f]{2})*$/.test(mask) || mask.length !== magic.length)) {
     return null;
   }
   return { enabled, interpreter, flags, offset, magic, mask: mask ?? 'ff'.repeat(magic.length / 2) };
@@ -129,7 +131,9 @@ export function nativeFormatsMatchedBy(entry: Pick<ParsedEntry, 'offset' | 'magi
 export function parseBinfmtListing(listing: string, engineArchitecture: string): { enabled: boolean; handlers: BinfmtHandler[] } {
   const entries = new Map<string, string[]>();
   for (const line of listing.split('\n')) {
-    const match = /^(?:.*\/)?([^/:]+):(.*)$/.exec(line);
+    // The folder (/host/binfmt_misc or /binfmt) has no colon, so the entry name
+    // ends at the first one. A later colon may be part of an interpreter path.
+    const match = /^(?:[^:]*\/)?([^/:]+):(.*)$/.exec(line);
     if (match === null) {
       continue;
     }

@@ -18,6 +18,10 @@ describe('parsePlatform', () => {
   it.each(['linux/amd64', 'linux/riscv64', 'linux/arm/v5', '', 'linux/arm/v7;rm'])('rejects %j', (input) => {
     expect(() => parsePlatform(input)).toThrowError(ArmRunnerError);
   });
+
+  it.each(['constructor', '__proto__'])('rejects the inherited name %s', (input) => {
+    expect(() => parsePlatform(input)).toThrowError(ArmRunnerError);
+  });
 });
 
 describe('platform to emulator', () => {

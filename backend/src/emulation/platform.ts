@@ -19,7 +19,8 @@ const PLATFORM_ALIASES: Record<string, ArmPlatform> = {
 /** Parses a user's platform such as `linux/arm/v7` or `arm64` into a canonical ARM platform. */
 export function parsePlatform(input: string): ArmPlatform {
   const normalized = input.trim().toLowerCase();
-  const platform = PLATFORM_ALIASES[normalized];
+  // Own keys only, because "constructor" or "__proto__" would find members of Object.prototype.
+  const platform = Object.hasOwn(PLATFORM_ALIASES, normalized) ? PLATFORM_ALIASES[normalized] : undefined;
   if (platform === undefined) {
     throw new ArmRunnerError(
       'INVALID_PLATFORM',
