@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ARM_PLATFORMS } from '@arm-runner/contract';
 import { entryFields, formatEntry, fromHex, magicAndMask, toHex, type EntryFields } from './binfmt-entries.arbitraries.ts';
-import { entryMatchesHeader, parseBinfmtEntry, parseBinfmtListing, platformsMatchedBy, type ParsedEntry } from './binfmt.ts';
+import { entryMatchesHeader, parseBinfmtEntry, nativeFormatsMatchedBy, parseBinfmtListing, platformsMatchedBy, type ParsedEntry } from './binfmt.ts';
 
 // A fixed seed keeps runs reproducible. A failure report also prints the seed
 // and the path of the shrunk counterexample.
@@ -240,10 +240,10 @@ describe('parseBinfmtListing', () => {
         const expectedHandlers = entries
           .map(({ name, fields }) => {
             const entry = expectedEntry(fields);
-            return { name, ...entry, matches: platformsMatchedBy(entry) };
+            return { name, ...entry, matches: platformsMatchedBy(entry), nativeFormats: nativeFormatsMatchedBy(entry, 'amd64') };
           })
           .sort((left, right) => left.name.localeCompare(right.name));
-        expect(parseBinfmtListing(listing)).toEqual({ enabled, handlers: expectedHandlers });
+        expect(parseBinfmtListing(listing, 'amd64')).toEqual({ enabled, handlers: expectedHandlers });
       }),
       options,
     );
@@ -258,7 +258,7 @@ describe('parseBinfmtListing', () => {
     );
     fc.assert(
       fc.property(listingText, (listing) => {
-        const result = parseBinfmtListing(listing);
+        const result = parseBinfmtListing(listing, 'amd64');
         expect(typeof result.enabled).toBe('boolean');
         for (const handler of result.handlers) {
           expect(handler.mask.length).toBe(handler.magic.length);

@@ -100,7 +100,7 @@ describe('parseBinfmtListing', () => {
 
   it('keeps an interpreter path that contains a colon', () => {
     const withColon = QEMU_ARM.replace('/usr/bin/qemu-arm-static', '/opt/qemu:8.2/qemu-arm');
-    const state = parseBinfmtListing(withColon.trimEnd().split('\n').map((line) => `/binfmt/qemu-arm:${line}`).join('\n'));
+    const state = parseBinfmtListing(withColon.trimEnd().split('\n').map((line) => `/binfmt/qemu-arm:${line}`).join('\n'), 'amd64');
     expect(state.handlers.map((handler) => [handler.name, handler.interpreter])).toEqual([['qemu-arm', '/opt/qemu:8.2/qemu-arm']]);
   });
 
