@@ -1,7 +1,7 @@
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { readElfInfo, type ElfInfo } from './elf.ts';
 
 // A fixed seed keeps runs reproducible. A failure report also prints the seed
@@ -260,7 +260,13 @@ describe('readElfInfo on system programs', () => {
   describeSeeds(SYSTEM_PROGRAMS);
 });
 
-describe.skipIf(!haveBusybox)('readElfInfo on Debian busybox (needs scripts/fetch-debs.sh)', () => {
+describe('readElfInfo on Debian busybox', () => {
+  beforeAll(() => {
+    if (!haveBusybox) {
+      throw new Error(`Debian's busybox-static is missing under ${debsFolder}. Run "bash scripts/fetch-debs.sh" (or scripts/prepare-assets.sh) first.`);
+    }
+  });
+
   it('reads class and machine of each architecture as statically linked', () => {
     for (const [arch, expected] of Object.entries(BUSYBOX_MACHINES)) {
       const info = readElfInfo(head(`${debsFolder}/${arch}/bin/busybox`));
