@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs and starts what ARM Runner needs on a Debian machine without systemd:
-# a Docker engine, Debian's static QEMU, a mounted binfmt_misc and Chromium
-# for the browser tests.
+# a Docker engine, Debian's static QEMU, a mounted binfmt_misc, Chromium
+# for the browser tests and a container registry for the pull tests.
 # It is safe to run again: each step checks first. Needs root.
 set -euo pipefail
 
@@ -24,7 +24,7 @@ for arch in armhf armel arm64; do
   fi
 done
 
-wanted=(docker.io qemu-user-static debootstrap ca-certificates curl chromium)
+wanted=(docker.io qemu-user-static debootstrap ca-certificates curl chromium docker-registry jq)
 missing=()
 for pkg in "${wanted[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)

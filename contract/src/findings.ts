@@ -21,6 +21,8 @@ export const FINDING_CODES = [
   'SETUID_WITHOUT_C_FLAG',
   /** The image's programs need a newer ARM CPU than its platform claims. */
   'CPU_NEWER_THAN_PLATFORM',
+  /** The backend could not read a multi-arch index, so the engine pulled by the index digest. */
+  'INDEX_NOT_READ',
   /** QEMU reported a system call it does not implement. */
   'UNSUPPORTED_SYSCALL',
   /** QEMU reported an ioctl it does not implement. */

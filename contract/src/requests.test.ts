@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RunRequestSchema } from './requests.ts';
+import { PullRequestSchema, RunRequestSchema } from './requests.ts';
 import { runLogsPath, runPath } from './routes.ts';
 
 describe('RunRequestSchema', () => {
@@ -19,6 +19,20 @@ describe('RunRequestSchema', () => {
 
   it('rejects an empty image', () => {
     expect(RunRequestSchema.safeParse({ image: '   ' }).success).toBe(false);
+  });
+});
+
+describe('PullRequestSchema', () => {
+  it('requires the platform', () => {
+    expect(PullRequestSchema.safeParse({ image: 'registry.example/app:1' }).success).toBe(false);
+    expect(PullRequestSchema.parse({ image: 'registry.example/app:1', platform: 'linux/arm/v7' })).toEqual({
+      image: 'registry.example/app:1',
+      platform: 'linux/arm/v7',
+    });
+  });
+
+  it('rejects unknown fields', () => {
+    expect(PullRequestSchema.safeParse({ image: 'registry.example/app:1', platform: 'linux/arm/v7', tag: 'latest' }).success).toBe(false);
   });
 });
 

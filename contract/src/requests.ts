@@ -44,6 +44,14 @@ export const AugmentRequestSchema = z
   })
   .strict();
 
+export const PullRequestSchema = z
+  .object({
+    image: imageReference,
+    /** The ARM platform to pull, such as linux/arm/v7. Required, because the engine's default is its own platform. */
+    platform,
+  })
+  .strict();
+
 export const HandlerInstallRequestSchema = z
   .object({
     /** QEMU emulators whose binfmt_misc handlers to register. */
@@ -72,3 +80,4 @@ export type RunRequest = z.input<typeof RunRequestSchema>;
 export type ParsedRunRequest = z.output<typeof RunRequestSchema>;
 export type AugmentRequest = z.input<typeof AugmentRequestSchema>;
 export type ParsedAugmentRequest = z.output<typeof AugmentRequestSchema>;
+export type PullRequest = z.input<typeof PullRequestSchema>;

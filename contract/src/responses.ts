@@ -181,6 +181,27 @@ export interface LocalImage {
   createdAt: string;
 }
 
+/** One platform pulled from a registry without creating or moving a tag. */
+export interface PullResult {
+  /** The reference the user gave, for example 127.0.0.1:5000/team/app:1.0. */
+  reference: string;
+  platform: ArmPlatform;
+  imageId: string;
+  /**
+   * The reference the engine recorded for the pulled image, repository@sha256:…,
+   * with the digest of that platform's own manifest. When the backend could not
+   * read the index, it has the index digest instead, and `warnings` says so.
+   */
+  digestReference: string;
+  /** The digest of the multi-arch index the platform was picked from. It is absent for a single-platform image. */
+  indexDigest?: string;
+  /** The platforms the registry offers for the reference, as os/architecture/variant. */
+  offeredPlatforms: string[];
+  /** The image's os/architecture/variant as the engine reports it after the pull. */
+  resolvedPlatform: string;
+  warnings: Finding[];
+}
+
 /** Outcome of a handler registration for one emulator. */
 export interface HandlerRegistration {
   arch: QemuArch;
@@ -192,7 +213,7 @@ export type TaskState = 'pending' | 'running' | 'succeeded' | 'failed';
 
 export interface TaskInfo<Result = unknown> {
   id: string;
-  kind: 'run' | 'augment';
+  kind: 'run' | 'augment' | 'pull';
   state: TaskState;
   /** The step in progress, in words. */
   step: string;

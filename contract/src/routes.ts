@@ -7,6 +7,7 @@ export const ROUTES = {
   runs: '/runs',
   augmentedImages: '/augmented-images',
   images: '/images',
+  imagePull: '/images/pull',
   sample: '/sample',
   handlers: '/handlers',
 } as const;

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import type { ArmPlatform, Finding } from '@arm-runner/contract';
+import { isArmPlatform, type ArmPlatform, type Finding } from '@arm-runner/contract';
 import { ArmRunnerError } from '../errors.ts';
 import { engineStatusCode, fromEngineError } from '../engine/engine-errors.ts';
 import { classifyImagePlatform, parsePlatform } from '../emulation/platform.ts';
@@ -13,6 +13,31 @@ export interface SourceImage {
   platform: ArmPlatform;
   inspect: Docker.ImageInspectInfo;
   warnings: Finding[];
+}
+
+/**
+ * Builds the error for a local image whose platform is not the requested one.
+ * A local tag or id names one image with one platform, so unlike a pull,
+ * --platform cannot pick another platform from it. For a reference with a
+ * repository, the message gives the pull command that fetches the right one.
+ */
+export function localPlatformMismatchError(reference: string, parsed: ImageReference, actual: string, requested: ArmPlatform): ArmRunnerError {
+  const kind = parsed.imageId === undefined ? 'local tag' : 'local image id';
+  const steps: string[] = [];
+  if (parsed.imageId === undefined) {
+    steps.push(`pull that platform with "arm-runner pull ${reference} --platform ${requested}", which creates no tag, and run the digest reference it prints`);
+  }
+  if (isArmPlatform(actual)) {
+    steps.push(`choose --platform ${actual}`);
+  }
+  steps.push(`use an image that is ${requested}`);
+  const remedy = `${steps.join(', or ')}.`;
+  return new ArmRunnerError(
+    'PLATFORM_MISMATCH',
+    `The local image ${reference} is ${actual}, not ${requested}. A ${kind} names one image with one platform, so --platform cannot pick ` +
+      `another platform from it, and ARM Runner does not substitute one platform for another. ` +
+      `${remedy.charAt(0).toUpperCase()}${remedy.slice(1)}`,
+  );
 }
 
 /**
@@ -47,6 +72,16 @@ export async function resolveSourceImage(
   const variant = (inspect as { Variant?: string }).Variant;
   const classified = classifyImagePlatform(inspect.Os, inspect.Architecture, variant, engineArchitecture);
 
+  // A requested platform is compared first, so that a tag containing the
+  // engine's own platform (left by a plain "docker pull") fails as a mismatch
+  // that names both platforms. No engine architecture is passed here, so an
+  // arm64 image on an arm64 engine still compares as linux/arm64.
+  if (requested !== undefined) {
+    const actual = classifyImagePlatform(inspect.Os, inspect.Architecture, variant, '');
+    if (actual.kind !== 'arm' || actual.platform !== requested) {
+      throw localPlatformMismatchError(reference, parsed, actual.kind === 'arm' ? actual.platform : actual.description, requested);
+    }
+  }
   if (classified.kind === 'native') {
     throw new ArmRunnerError(
       'RUNS_NATIVELY',
@@ -59,13 +94,5 @@ export async function resolveSourceImage(
       `Image ${reference} is ${classified.description}. ARM Runner emulates linux/arm/v6, linux/arm/v7 and linux/arm64 only.`,
     );
   }
-  if (requested !== undefined && requested !== classified.platform) {
-    throw new ArmRunnerError(
-      'PLATFORM_MISMATCH',
-      `The local image ${reference} is ${classified.platform}, not ${requested}. ARM Runner does not substitute one platform for another. ` +
-        `Choose --platform ${classified.platform}, or run an image that is ${requested}.`,
-    );
-  }
-
   return { reference, parsed, id: inspect.Id, platform: classified.platform, inspect, warnings: classified.warnings };
 }

@@ -1,4 +1,4 @@
-import type { Finding, ProbeResult, RunInfo, RunResult, StatusResponse } from '@arm-runner/contract';
+import type { Finding, ProbeResult, PullResult, RunInfo, RunResult, StatusResponse } from '@arm-runner/contract';
 
 const MODE_TEXT = {
   'native': 'runs natively',
@@ -82,4 +82,19 @@ export function formatRunList(runs: RunInfo[]): string {
   const header = ['ID', 'STATE', 'PLATFORM', 'IMAGE', 'ENDPOINTS'];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
   return [header, ...rows].map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()).join('\n');
+}
+
+export function formatPullResult(pull: PullResult): string {
+  const lines = [
+    `Pulled ${pull.platform} of ${pull.reference}.`,
+    `  reference:  ${pull.digestReference}`,
+    `  image id:   ${pull.imageId}`,
+    `  platform:   ${pull.resolvedPlatform} (checked after the pull)`,
+    `  offered:    ${pull.offeredPlatforms.join(', ')}`,
+  ];
+  if (pull.indexDigest !== undefined) {
+    lines.push(`  index:      ${pull.indexDigest}`);
+  }
+  lines.push(...findingLines(pull.warnings, '  '));
+  return lines.join('\n');
 }

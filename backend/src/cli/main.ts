@@ -1,9 +1,11 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
-import { RunRequestSchema, type ApiError } from '@arm-runner/contract';
+import { PullRequestSchema, RunRequestSchema, type ApiError } from '@arm-runner/contract';
 import { ArmRunnerError, toArmRunnerError } from '../errors.ts';
 import { makeBundle } from '../bundle/make-bundle.ts';
+import { createEngineClient } from '../engine/client.ts';
+import { layerStatusPrinter, pullPlatform } from '../images/platform-pull.ts';
 import { buildServer, listen } from '../http/server.ts';
 import { logger } from '../log.ts';
 import { parsePublishSpec } from '../runs/ports.ts';
@@ -12,7 +14,7 @@ import { ensureSampleImage } from '../sample/sample-image.ts';
 import { createServices, type Services } from '../services.ts';
 import { startStandaloneServer } from '../standalone/standalone-server.ts';
 import { parseOrThrow } from '../validation.ts';
-import { formatRunList, formatRunResult, formatStatus } from './format.ts';
+import { formatPullResult, formatRunList, formatRunResult, formatStatus } from './format.ts';
 import backendPackage from '../../package.json' with { type: 'json' };
 
 // The CLI bundle lives in backend/dist/, so the repository root is two levels up.
@@ -74,6 +76,23 @@ interface RunOptions extends JsonOption {
   wait?: string;
 }
 
+interface PullOptions extends JsonOption {
+  platform?: string;
+}
+
+async function pullImage(reference: string, options: PullOptions): Promise<void> {
+  if (options.platform === undefined) {
+    throw new ArmRunnerError(
+      'INVALID_REQUEST',
+      '--platform is required: linux/arm/v6, linux/arm/v7 or linux/arm64. Without it the engine would pick its own platform.',
+    );
+  }
+  const request = parseOrThrow(PullRequestSchema, { image: reference, platform: options.platform }, 'pull request');
+  const step = progress(options.json);
+  const result = await pullPlatform(createEngineClient(), request.image, request.platform, { onProgress: layerStatusPrinter(step) });
+  print(result, options.json, formatPullResult);
+}
+
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
@@ -133,6 +152,14 @@ export function buildProgram(): Command {
     .option('--wait <seconds>', 'maximum wait for the first endpoint to respond to HTTP, in seconds (1 to 600)', '60')
     .option('--json', 'print JSON')
     .action(action(async (image: string, options: RunOptions) => withServices((services) => runImage(services, image, options))));
+
+  program
+    .command('pull')
+    .description('Pull one ARM platform of an image from its registry by digest, without creating or moving a tag.')
+    .argument('<reference>', 'image reference in a registry, for example 127.0.0.1:5000/team/app:1.0')
+    .option('--platform <platform>', 'ARM platform to pull (required): linux/arm/v6, linux/arm/v7 or linux/arm64')
+    .option('--json', 'print JSON')
+    .action(action(async (reference: string, options: PullOptions) => pullImage(reference, options)));
 
   program
     .command('sample')

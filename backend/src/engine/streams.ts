@@ -44,18 +44,27 @@ interface ProgressEvent {
   errorDetail?: { message?: string };
   status?: string;
   stream?: string;
+  id?: string;
+  progressDetail?: { current?: number; total?: number };
+}
+
+/** One line of an engine pull stream: a layer's state, or a message about the whole image. */
+export interface PullProgressEvent {
+  /** The short layer id that the engine prints. Image-wide messages such as "Digest: …" have none. */
+  layer?: string;
+  /** The engine's own words, for example "Downloading", "Download complete" or "Pull complete". */
+  status: string;
+  /** Bytes done and total bytes, when the engine reports them. */
+  current?: number;
+  total?: number;
 }
 
 /**
- * Waits for an engine progress stream (pull, import, load) to end and checks
- * every line for an error, because the engine reports many failures inside a
- * stream that otherwise ends normally.
+ * Waits for an engine progress stream to end and passes every event on. It
+ * rejects with ENGINE_ERROR when any line carries an error, because the engine
+ * reports many failures inside a stream that otherwise ends normally.
  */
-export async function followProgress(
-  docker: Docker,
-  stream: NodeJS.ReadableStream,
-  onLine?: (text: string) => void,
-): Promise<void> {
+async function followProgressEvents(docker: Docker, stream: NodeJS.ReadableStream, onEvent: (event: ProgressEvent) => void): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     docker.modem.followProgress(
       stream,
@@ -71,12 +80,49 @@ export async function followProgress(
         }
         resolve();
       },
-      (event: ProgressEvent) => {
-        const text = event.stream ?? event.status;
-        if (text !== undefined && onLine) {
-          onLine(text.trimEnd());
-        }
-      },
+      onEvent,
     );
+  });
+}
+
+/**
+ * Waits for an engine progress stream (pull, import, load) to end and checks
+ * every line for an error, because the engine reports many failures inside a
+ * stream that otherwise ends normally.
+ */
+export async function followProgress(
+  docker: Docker,
+  stream: NodeJS.ReadableStream,
+  onLine?: (text: string) => void,
+): Promise<void> {
+  await followProgressEvents(docker, stream, (event) => {
+    const text = event.stream ?? event.status;
+    if (text !== undefined && onLine) {
+      onLine(text.trimEnd());
+    }
+  });
+}
+
+// Layer events carry a short hex layer id. Image-wide lines such as
+// "Pulling from …" carry the reference in the same field.
+const LAYER_ID = /^[0-9a-f]{12,64}$/;
+
+/** Waits for a pull stream to end like followProgress, and reports each layer event. */
+export async function followPullProgress(
+  docker: Docker,
+  stream: NodeJS.ReadableStream,
+  onEvent?: (event: PullProgressEvent) => void,
+): Promise<void> {
+  await followProgressEvents(docker, stream, (event) => {
+    if (event.status === undefined || onEvent === undefined) {
+      return;
+    }
+    const { current, total } = event.progressDetail ?? {};
+    onEvent({
+      status: event.status.trimEnd(),
+      ...(event.id !== undefined && LAYER_ID.test(event.id) ? { layer: event.id } : {}),
+      ...(current === undefined ? {} : { current }),
+      ...(total === undefined ? {} : { total }),
+    });
   });
 }

@@ -1,11 +1,23 @@
 import { existsSync, unlinkSync } from 'node:fs';
 import Fastify, { LogController, type FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { AugmentRequestSchema, HandlerInstallRequestSchema, LogsQuerySchema, ROUTES, RunRequestSchema, StatusQuerySchema, type ApiError } from '@arm-runner/contract';
+import {
+  AugmentRequestSchema,
+  HandlerInstallRequestSchema,
+  LogsQuerySchema,
+  PullRequestSchema,
+  ROUTES,
+  RunRequestSchema,
+  StatusQuerySchema,
+  type ApiError,
+} from '@arm-runner/contract';
 import { ArmRunnerError, toArmRunnerError } from '../errors.ts';
 import { resolveSourceImage } from '../augment/source-image.ts';
 import { parseFlags } from '../emulation/handler-registrar.ts';
 import { listArmImages } from '../images/image-catalog.ts';
+import { layerStatusPrinter, pullPlatform } from '../images/platform-pull.ts';
+import { parseImageReference } from '../augment/reference.ts';
+import { parsePlatform } from '../emulation/platform.ts';
 import { ensureSampleImage } from '../sample/sample-image.ts';
 import { logger } from '../log.ts';
 import { parseOrThrow } from '../validation.ts';
@@ -83,6 +95,17 @@ export function registerApiRoutes(app: App, services: Services, prefix = ''): vo
   });
 
   app.get(`${prefix}${ROUTES.images}`, async () => listArmImages(services.docker, (await services.status.engine()).architecture));
+
+  app.post(`${prefix}${ROUTES.imagePull}`, async (request, reply) => {
+    const body = parseOrThrow(PullRequestSchema, request.body, 'pull request');
+    // Malformed input fails with 400 here instead of as a failed task.
+    parseImageReference(body.image);
+    parsePlatform(body.platform);
+    const task = services.tasks.start('pull', (context) =>
+      pullPlatform(services.docker, body.image, body.platform, { onProgress: layerStatusPrinter((line) => context.step(line)) }),
+    );
+    return reply.code(202).send({ taskId: task.id });
+  });
 
   app.post(`${prefix}${ROUTES.sample}`, async (_request, reply) => {
     const task = services.tasks.start('run', async (context) => {
