@@ -40,18 +40,24 @@ async function packTar(files: { name: string; content: Buffer; mode?: number }[]
   return Buffer.concat(chunks);
 }
 
+/** One image with a single static program as its only file and entrypoint. */
+export interface ProgramImage {
+  platform: ArmPlatform;
+  tag: string;
+  program: Buffer;
+  labels: Record<string, string>;
+  exposedPorts?: string[];
+}
+
 /**
- * Builds a docker-archive (the `docker save` format) that holds one image:
- * the probe program as its only file and entrypoint, with a config that names
- * the platform. `docker load` keeps that platform, where `docker import` would
- * record the engine's own.
+ * Builds a docker-archive (the `docker save` format) of a ProgramImage, with
+ * a config that names the platform. `docker load` keeps that platform, where
+ * `docker import` would record the engine's own.
  */
-export async function buildProbeArchive(platform: ArmPlatform): Promise<{ archive: Buffer; programSha256: string }> {
-  const program = probeProgram(emulatorFor(platform));
-  const programSha256 = sha256(program);
-  const layer = await packTar([{ name: PROBE_PATH.slice(1), content: program, mode: 0o755 }]);
+export async function buildProgramArchive(image: ProgramImage): Promise<Buffer> {
+  const layer = await packTar([{ name: PROBE_PATH.slice(1), content: image.program, mode: 0o755 }]);
   const layerDigest = sha256(layer);
-  const { architecture, variant } = PLATFORM_CONFIG[platform];
+  const { architecture, variant } = PLATFORM_CONFIG[image.platform];
 
   const config = JSON.stringify({
     architecture,
@@ -59,19 +65,32 @@ export async function buildProbeArchive(platform: ArmPlatform): Promise<{ archiv
     os: 'linux',
     config: {
       Entrypoint: [PROBE_PATH],
-      Labels: { ...managedLabels('probe-image'), [LABELS.probeSha256]: programSha256, [LABELS.platform]: platform },
+      Labels: image.labels,
+      ...(image.exposedPorts === undefined ? {} : { ExposedPorts: Object.fromEntries(image.exposedPorts.map((port) => [port, {}])) }),
     },
     rootfs: { type: 'layers', diff_ids: [`sha256:${layerDigest}`] },
-    history: [{ created_by: 'ARM Runner: uname probe program' }],
+    history: [{ created_by: 'ARM Runner: one static program' }],
   });
   const configName = `${sha256(config)}.json`;
-  const manifest = JSON.stringify([{ Config: configName, RepoTags: [probeImageTag(platform)], Layers: [`${layerDigest}/layer.tar`] }]);
+  const manifest = JSON.stringify([{ Config: configName, RepoTags: [image.tag], Layers: [`${layerDigest}/layer.tar`] }]);
 
-  const archive = await packTar([
+  return packTar([
     { name: `${layerDigest}/layer.tar`, content: layer },
     { name: configName, content: Buffer.from(config) },
     { name: 'manifest.json', content: Buffer.from(manifest) },
   ]);
+}
+
+/** Builds the probe image's archive for a platform. */
+export async function buildProbeArchive(platform: ArmPlatform): Promise<{ archive: Buffer; programSha256: string }> {
+  const program = probeProgram(emulatorFor(platform));
+  const programSha256 = sha256(program);
+  const archive = await buildProgramArchive({
+    platform,
+    tag: probeImageTag(platform),
+    program,
+    labels: { ...managedLabels('probe-image'), [LABELS.probeSha256]: programSha256, [LABELS.platform]: platform },
+  });
   return { archive, programSha256 };
 }
 

@@ -131,6 +131,11 @@ function elf64(code: Buffer): Buffer {
   return file;
 }
 
+/** Builds a static ELF for an emulator's CPU from little-endian instruction words. */
+export function staticProgram(arch: QemuArch, words: number[]): Buffer {
+  return arch === 'arm' ? elf32(codeBytes(words)) : elf64(codeBytes(words));
+}
+
 /** Returns the probe program for an emulator's CPU. */
 export function probeProgram(arch: QemuArch): Buffer {
   return arch === 'arm' ? elf32(codeBytes(ARM_CODE)) : elf64(codeBytes(AARCH64_CODE));

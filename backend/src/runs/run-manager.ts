@@ -230,13 +230,14 @@ export class RunManager {
       }
 
       if (Date.now() >= deadline) {
-        const logs = await this.readLogs(container, 20);
+        const logs = await this.readLogs(container, QEMU_REPORT_LINES);
+        const qemuReports = qemuUnsupportedFindings(logs).map((finding) => ` ${finding.message}`).join('');
         throw new ArmRunnerError(
           'ENDPOINT_TIMEOUT',
           `The program in ${imageReference} started but did not answer HTTP at ${endpoint} within ${waitSeconds} s. ` +
             'Under emulation a program can start many times slower than on ARM hardware, so try a longer wait. ' +
-            'It may also listen on another port than the published one.',
-          logs.trimEnd() || undefined,
+            `It may also listen on another port than the published one.${qemuReports}`,
+          logs.trimEnd().split('\n').slice(-20).join('\n') || undefined,
         );
       }
       await sleep(POLL_INTERVAL_MS);

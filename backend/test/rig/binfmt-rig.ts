@@ -92,3 +92,36 @@ export function restoreArmEntries(saved: SavedEntry[]): void {
     }
   }
 }
+
+/** Registers a qemu-arm entry with another interpreter path, replacing the ARM entries for 32-bit ARM. */
+export function setArmHandlerWithInterpreter(interpreter: string, flags: string): void {
+  for (const entry of readArmEntries().filter((candidate) => candidate.magic === QEMU_MAGIC.arm)) {
+    remove(entry.name);
+  }
+  register({ name: 'qemu-arm', offset: 0, magic: QEMU_MAGIC.arm, mask: QEMU_MASK, interpreter, flags: [...flags] });
+}
+
+// QEMU's own i386 entry. The x86-64 kernel runs i386 programs natively, so
+// this is the handler for a native format. Its interpreter is a working QEMU,
+// so that a 32-bit x86 program started while it exists still runs.
+const I386_ENTRY = {
+  name: 'arm-runner-test-i386',
+  offset: 0,
+  magic: '7f454c4601010100000000000000000002000300',
+  mask: 'fffffffffffefe00fffffffffffffffffeffffff',
+  interpreter: '/usr/bin/qemu-i386-static',
+  flags: [] as string[],
+};
+
+/** Registers the i386 entry and returns a function that removes it again. */
+export function registerNativeFormatHandler(): { name: string; remove: () => void } {
+  ensureMounted();
+  if (!existsSync(I386_ENTRY.interpreter)) {
+    throw new Error(`${I386_ENTRY.interpreter} is missing. Install qemu-user-static (scripts/provision-engine.sh does).`);
+  }
+  if (existsSync(path.join(BINFMT_DIR, I386_ENTRY.name))) {
+    throw new Error(`The binfmt_misc entry ${I386_ENTRY.name} already exists. A previous test run left it; remove it with "echo -1 > ${path.join(BINFMT_DIR, I386_ENTRY.name)}".`);
+  }
+  register(I386_ENTRY);
+  return { name: I386_ENTRY.name, remove: () => remove(I386_ENTRY.name) };
+}

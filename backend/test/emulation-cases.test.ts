@@ -1,0 +1,151 @@
+import { Readable } from 'node:stream';
+import type { ParsedRunRequest } from '@arm-runner/contract';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ArmRunnerError } from '../src/errors.ts';
+import { augmentedImageTag, parseImageReference } from '../src/augment/reference.ts';
+import { followProgress } from '../src/engine/streams.ts';
+import { buildProgramArchive } from '../src/emulation/probe-image.ts';
+import { staticProgram } from '../src/emulation/probe-program.ts';
+import { execInContainer } from '../src/runs/evidence.ts';
+import { registerNativeFormatHandler, setArmHandlerWithInterpreter, setArmHandlers } from './rig/binfmt-rig.ts';
+import { setUpEngineTest } from './rig/engine-test-context.ts';
+import { FIXTURES, allContainerIds, fetchText } from './rig/engine-rig.ts';
+
+// Real-engine tests of the emulation failures users report, each in the
+// binfmt_misc state that produces it.
+
+function request(image: string, overrides: Partial<ParsedRunRequest> = {}): ParsedRunRequest {
+  return { image, publish: [], exposeOnLan: false, waitSeconds: 60, ...overrides };
+}
+
+async function runError(runRequest: ParsedRunRequest): Promise<ArmRunnerError> {
+  const error: unknown = await engine.services.runs.start(runRequest).then(
+    () => new Error('the run started, but it should have failed'),
+    (failure: unknown) => failure,
+  );
+  expect(error).toBeInstanceOf(ArmRunnerError);
+  return error as ArmRunnerError;
+}
+
+const engine = setUpEngineTest();
+
+describe('no handler for the architecture', () => {
+  beforeAll(() => setArmHandlers({}));
+
+  it('test program shows exec format error both ways', async () => {
+    const status = await engine.services.status.status({ refresh: true });
+    const armv7 = status.platforms.find((verdict) => verdict.platform === 'linux/arm/v7');
+    expect(armv7?.code).toBe('cannot-run');
+    expect(armv7?.test?.plain.outcome).toBe('exec-format-error');
+    expect(armv7?.test?.augmented.outcome).toBe('exec-format-error');
+    expect(armv7?.message).toContain('Adding QEMU to the image does not help');
+    expect(armv7?.fix).toContain('handlers install arm');
+  });
+
+  it('run is refused before any container starts', async () => {
+    const before = await allContainerIds(engine.services.docker);
+    const error = await runError(request(FIXTURES.armv7));
+    expect(error.code).toBe('NO_HANDLER');
+    expect(await allContainerIds(engine.services.docker)).toEqual(before);
+  });
+});
+
+describe('handler without F', () => {
+  beforeAll(() => setArmHandlers({ arm: '', aarch64: '' }));
+
+  it('test program needs QEMU in the image', async () => {
+    const status = await engine.services.status.status();
+    for (const verdict of status.platforms) {
+      expect(verdict.code, verdict.platform).toBe('needs-qemu-in-image');
+      expect(verdict.test?.plain.outcome, verdict.platform).toBe('interpreter-missing');
+      expect(verdict.test?.augmented.outcome, verdict.platform).toBe('ran');
+    }
+    expect(status.platforms.map((verdict) => verdict.test?.augmented.machine)).toEqual(['armv6l', 'armv7l', 'aarch64']);
+  });
+});
+
+describe('handler without F at another interpreter path', () => {
+  beforeAll(() => setArmHandlerWithInterpreter('/usr/bin/qemu-arm', ''));
+
+  it('status warns before running', async () => {
+    const status = await engine.services.status.status();
+    const armv7 = status.platforms.find((verdict) => verdict.platform === 'linux/arm/v7');
+    expect(armv7?.code).toBe('needs-qemu-in-image');
+    expect(armv7?.warnings.map((finding) => finding.code)).toEqual(['INTERPRETER_PATH_MISMATCH']);
+    expect(armv7?.warnings[0]?.message).toContain('/usr/bin/qemu-arm ');
+    expect(armv7?.test?.augmented.outcome).toBe('ran');
+  });
+
+  it('run places QEMU at the registered path too', async () => {
+    const run = await engine.services.runs.start(request(FIXTURES.armv7));
+    expect(await fetchText(run.endpoints[0] ?? '')).toContain('ARM Runner fixture');
+    expect(run.emulation.machine).toBe('armv7l');
+    expect(run.emulation.interpreter).toBe('/usr/bin/qemu-arm');
+    expect(run.warnings.map((finding) => finding.code)).toContain('INTERPRETER_PATH_MISMATCH');
+
+    // Both paths are one file: a hard link adds no second copy to the layer.
+    const container = engine.services.docker.getContainer(run.containerId);
+    const listing = await execInContainer(container, ['/bin/busybox', 'ls', '-i', '/usr/bin/qemu-arm', '/usr/bin/qemu-arm-static']);
+    const inodes = listing.stdout.trim().split('\n').map((line) => line.trim().split(/\s+/)[0]);
+    expect(inodes).toHaveLength(2);
+    expect(inodes[0]).toBe(inodes[1]);
+  });
+});
+
+describe('handler for a native format', () => {
+  let nativeHandler: { name: string; remove: () => void } | undefined;
+
+  beforeAll(() => {
+    setArmHandlers({ arm: 'F' });
+    nativeHandler = registerNativeFormatHandler();
+  });
+
+  afterAll(() => nativeHandler?.remove());
+
+  it('status flags it and keeps ARM verdicts', async () => {
+    const status = await engine.services.status.status();
+    const entry = status.binfmt.handlers.find((handler) => handler.name === nativeHandler?.name);
+    expect(entry?.nativeFormats).toEqual(['i386 ELF']);
+    expect(entry?.matches).toEqual([]);
+
+    const finding = status.warnings.find((warning) => warning.code === 'NATIVE_FORMAT_HANDLER');
+    expect(finding?.message).toContain(nativeHandler?.name);
+    expect(finding?.fix).toContain(`/proc/sys/fs/binfmt_misc/${nativeHandler?.name}`);
+    expect(status.platforms.find((verdict) => verdict.platform === 'linux/arm/v7')?.code).toBe('host-handler');
+  });
+});
+
+describe('program that never answers', () => {
+  const image = 'arm-runner-test/silent-unsupported-syscall:armv7';
+
+  beforeAll(async () => {
+    setArmHandlers({ arm: 'F' });
+    // Calls system call 1024, which 32-bit ARM Linux does not have, then
+    // waits forever in pause() without opening its exposed port.
+    const program = staticProgram('arm', [
+      0xe3a07b01, // mov r7, #1024
+      0xef000000, // svc #0
+      0xe3a0701d, // mov r7, #29   pause()
+      0xef000000, // svc #0
+      0xeafffffc, // b   back to "mov r7, #29"
+    ]);
+    const archive = await buildProgramArchive({ platform: 'linux/arm/v7', tag: image, program, labels: {}, exposedPorts: ['8080/tcp'] });
+    await followProgress(engine.services.docker, await engine.services.docker.loadImage(Readable.from([archive])));
+  });
+
+  afterAll(async () => {
+    await engine.services.docker.getImage(image).remove({ force: true });
+    await engine.services.docker.getImage(augmentedImageTag(parseImageReference(image), 'linux/arm/v7')).remove({ force: true });
+  });
+
+  it('times out with the reason and QEMU reports', async () => {
+    const before = await allContainerIds(engine.services.docker);
+    const error = await runError(request(image, { waitSeconds: 3 }));
+    expect(error.code).toBe('ENDPOINT_TIMEOUT');
+    expect(error.message).toContain('started but did not answer HTTP');
+    expect(error.message).toContain('within 3 s');
+    expect(error.message).toContain('Under emulation');
+    expect(error.message).toContain('system call number 1024');
+    expect(await allContainerIds(engine.services.docker)).toEqual(before);
+  });
+});
