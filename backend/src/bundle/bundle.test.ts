@@ -1,20 +1,27 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import tarStream from 'tar-stream';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBundle } from './bundle.ts';
 import { findEmbeddedQemuVersion, makeBundle } from './make-bundle.ts';
 
-// Uses the machine's real binaries: Debian's static QEMU from /usr/bin and,
-// as the dynamically linked impostor, /bin/ls. The helper's busybox only has
-// to be a static ELF here, so the static QEMU is used in its place.
+// Uses real binaries: Debian's static QEMU from /usr/bin and, as the QEMU that
+// must be rejected, the dynamically linked qemu-arm of Debian's qemu-user
+// package, which scripts/prepare-assets.sh unpacks. The helper's busybox only
+// has to be a static ELF here, so the static QEMU is used in its place.
 const HELPER_SCRIPT = path.resolve(import.meta.dirname, '..', '..', 'assets', 'read-binfmt');
 const STATIC_BINARY = '/usr/bin/qemu-arm-static';
+const DYNAMIC_QEMU = path.resolve(import.meta.dirname, '..', '..', '..', 'build', 'debs', 'qemu-user', 'qemu-arm');
 
 let workDirectory: string;
 
 beforeAll(() => {
+  if (!existsSync(DYNAMIC_QEMU)) {
+    throw new Error(`${DYNAMIC_QEMU} is missing. Run "bash scripts/prepare-assets.sh" first.`);
+  }
   workDirectory = mkdtempSync(path.join(os.tmpdir(), 'arm-runner-bundle-'));
 });
 
@@ -44,7 +51,7 @@ describe('makeBundle', () => {
   it('rejects a dynamically linked QEMU', async () => {
     const qemuDirectory = path.join(workDirectory, 'dynamic-qemu');
     mkdirSync(qemuDirectory);
-    copyFileSync('/bin/ls', path.join(qemuDirectory, 'qemu-arm-static'));
+    copyFileSync(DYNAMIC_QEMU, path.join(qemuDirectory, 'qemu-arm-static'));
     copyFileSync('/usr/bin/qemu-aarch64-static', path.join(qemuDirectory, 'qemu-aarch64-static'));
 
     await expect(
@@ -54,6 +61,22 @@ describe('makeBundle', () => {
 });
 
 describe('loadBundle', () => {
+  it('rejects a dynamically linked QEMU at start', async () => {
+    const outputDirectory = path.join(workDirectory, 'dynamic-at-start');
+    await makeBundle({ qemuDirectory: '/usr/bin', busyboxPath: STATIC_BINARY, helperScriptPath: HELPER_SCRIPT, outputDirectory });
+    // Replaces the tar's QEMU behind makeBundle's back, as a hand-edited bundle would.
+    const pack = tarStream.pack();
+    const content = readFileSync(DYNAMIC_QEMU);
+    pack.entry({ name: 'usr/bin/qemu-arm-static', mode: 0o755, size: content.length }, content);
+    pack.finalize();
+    await pipeline(pack, createWriteStream(path.join(outputDirectory, 'qemu-arm-static.tar')));
+
+    await expect(loadBundle(outputDirectory)).rejects.toMatchObject({
+      code: 'BUNDLE_INVALID',
+      message: expect.stringContaining("Debian's qemu-user-static package") as unknown,
+    });
+  });
+
   it('rejects a tar whose QEMU was swapped', async () => {
     const outputDirectory = path.join(workDirectory, 'swapped');
     await makeBundle({ qemuDirectory: '/usr/bin', busyboxPath: STATIC_BINARY, helperScriptPath: HELPER_SCRIPT, outputDirectory });
