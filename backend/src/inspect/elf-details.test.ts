@@ -146,6 +146,23 @@ describe('readElfDetails on damaged input', () => {
     expect(elf.armAttributes?.fpArch).toBeNull();
   });
 
+  it('finds .ARM.attributes by name when its type is wrong', () => {
+    const bytes = Uint8Array.from(busybox('armhf'));
+    const view = new DataView(bytes.buffer);
+    const tableOffset = view.getUint32(32, true);
+    const count = view.getUint16(48, true);
+    let retyped = 0;
+    for (let index = 0; index < count; index += 1) {
+      const typeOffset = tableOffset + index * 40 + 4;
+      if (view.getUint32(typeOffset, true) === 0x70000003) {
+        view.setUint32(typeOffset, 1, true);
+        retyped += 1;
+      }
+    }
+    expect(retyped).toBe(1);
+    expect(details(bytes).armAttributes?.cpuArch?.name).toBe('v7');
+  });
+
   it('reports a PT_INTERP that points outside the file', () => {
     const bytes = Uint8Array.from(readFileSync('/bin/ls'));
     const view = new DataView(bytes.buffer);
@@ -175,7 +192,7 @@ describe('readElfDetails on damaged input', () => {
     for (let round = 0; round < 500; round += 1) {
       const copy = Uint8Array.from(round % 2 === 0 ? header : original);
       for (let flip = 0; flip < 8; flip += 1) {
-        // Offsets 4 to 63 hold the class, endianness and table offsets, the
+        // Offsets 4 to 63 contain the class, endianness and table offsets, the
         // fields most likely to send a reader out of bounds.
         const offset = flip < 4 ? 4 + (random() % 60) : random() % copy.length;
         copy[offset] = random() % 256;

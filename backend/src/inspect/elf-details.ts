@@ -8,7 +8,7 @@ const ET_DYN = 3;
 const PT_INTERP = 3;
 const SHT_ARM_ATTRIBUTES = 0x70000003;
 const ARM_ATTRIBUTES_NAME = '.ARM.attributes';
-// e_phnum and e_shstrndx hold these escape values when the real number is
+// e_phnum and e_shstrndx contain these escape values when the real number is
 // stored in section header 0 (sh_info and sh_link).
 const PN_XNUM = 0xffff;
 const SHN_XINDEX = 0xffff;
@@ -68,6 +68,15 @@ interface SectionHeader {
   info: number;
 }
 
+/** The readable part of the section header table. Headers are read on demand, so a huge declared count costs no extra memory. */
+interface SectionTable {
+  offset: number;
+  entrySize: number;
+  /** Number of headers that lie within the bytes read. */
+  count: number;
+  first: SectionHeader;
+}
+
 /** The parts of an ELF file every reader below needs. */
 interface ElfFile {
   reader: ByteReader;
@@ -78,9 +87,10 @@ interface ElfFile {
 
 /**
  * Reads an ELF file's header, its PT_INTERP program header and, for 32-bit
- * ARM, its build attributes. `bytes` may be only the start of the file: parts
+ * ARM, its build attributes. `bytes` may be only the start of the file. Parts
  * that lie beyond it are left out and named in `warnings`. Returns null when
- * the bytes are not ELF or the ELF header itself is incomplete. Never throws.
+ * the bytes are not ELF or the ELF header itself is incomplete. It does not
+ * throw, because every read goes through a bounds-checked ByteReader.
  */
 export function readElfDetails(bytes: Uint8Array): ElfDetails | null {
   if (bytes.length < 16 || bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) {
@@ -105,7 +115,7 @@ export function readElfDetails(bytes: Uint8Array): ElfDetails | null {
   const machine = reader.u16(18) ?? 0;
   const flags = reader.u32(layout.flags) ?? 0;
 
-  const sections = readSectionHeaders(file);
+  const sections = openSectionTable(file);
   const interpreter = readInterpreter(file, sections);
   const linkage = linkageOf(type, interpreter);
 
@@ -159,13 +169,13 @@ interface InterpreterResult {
   readable: boolean;
 }
 
-function readInterpreter(file: ElfFile, sections: SectionHeader[] | null): InterpreterResult {
+function readInterpreter(file: ElfFile, sections: SectionTable | null): InterpreterResult {
   const { reader, elfClass, layout } = file;
   const tableOffset = reader.word(layout.phoff, elfClass) ?? 0;
   const entrySize = reader.u16(layout.phentsize) ?? 0;
   let count = reader.u16(layout.phnum) ?? 0;
-  if (count === PN_XNUM && sections !== null && sections[0] !== undefined) {
-    count = sections[0].info;
+  if (count === PN_XNUM && sections !== null) {
+    count = sections.first.info;
   }
   if (count === 0) {
     return { found: false, path: null, readable: true };
@@ -195,12 +205,12 @@ function readInterpreter(file: ElfFile, sections: SectionHeader[] | null): Inter
   return { found: false, path: null, readable: true };
 }
 
-/** Reads the section header table. Returns null when the file has none or it cannot be read. */
-function readSectionHeaders(file: ElfFile): SectionHeader[] | null {
+/** Locates the section header table. Returns null when the file has none or it cannot be read. */
+function openSectionTable(file: ElfFile): SectionTable | null {
   const { reader, elfClass, layout } = file;
-  const tableOffset = reader.word(layout.shoff, elfClass) ?? 0;
+  const offset = reader.word(layout.shoff, elfClass) ?? 0;
   const entrySize = reader.u16(layout.shentsize) ?? 0;
-  if (tableOffset === 0) {
+  if (offset === 0) {
     return null;
   }
   if (entrySize < layout.minSectionHeaderSize) {
@@ -208,7 +218,7 @@ function readSectionHeaders(file: ElfFile): SectionHeader[] | null {
     return null;
   }
 
-  const first = readSectionHeader(file, tableOffset);
+  const first = readSectionHeader(file, offset);
   if (first === null) {
     file.warnings.push('The section header table lies beyond the bytes read, so the sections were not read.');
     return null;
@@ -216,17 +226,15 @@ function readSectionHeaders(file: ElfFile): SectionHeader[] | null {
   // A file with 0xff00 or more sections stores the count in section 0's sh_size.
   const declaredCount = reader.u16(layout.shnum) ?? 0;
   const count = declaredCount === 0 ? first.size : declaredCount;
-
-  const sections: SectionHeader[] = [first];
-  for (let index = 1; index < count; index += 1) {
-    const header = readSectionHeader(file, tableOffset + index * entrySize);
-    if (header === null) {
-      file.warnings.push(`Only ${index} of ${count} section headers lie within the bytes read.`);
-      break;
-    }
-    sections.push(header);
+  const readableCount = Math.min(count, Math.floor((reader.length - offset) / entrySize));
+  if (readableCount < count) {
+    file.warnings.push(`Only ${readableCount} of ${count} section headers lie within the bytes read.`);
   }
-  return sections;
+  return { offset, entrySize, count: readableCount, first };
+}
+
+function sectionAt(file: ElfFile, table: SectionTable, index: number): SectionHeader | null {
+  return index >= 0 && index < table.count ? readSectionHeader(file, table.offset + index * table.entrySize) : null;
 }
 
 function readSectionHeader(file: ElfFile, start: number): SectionHeader | null {
@@ -247,12 +255,12 @@ function readSectionHeader(file: ElfFile, start: number): SectionHeader | null {
   return { name, type, offset, size, link, info };
 }
 
-function readArmAttributes(file: ElfFile, sections: SectionHeader[] | null): ArmBuildAttributes | null {
+function readArmAttributes(file: ElfFile, sections: SectionTable | null): ArmBuildAttributes | null {
   if (sections === null) {
     return null;
   }
-  const section = sections.find((header) => header.type === SHT_ARM_ATTRIBUTES) ?? findSectionByName(file, sections, ARM_ATTRIBUTES_NAME);
-  if (section === undefined) {
+  const section = findSectionByType(file, sections, SHT_ARM_ATTRIBUTES) ?? findSectionByName(file, sections, ARM_ATTRIBUTES_NAME);
+  if (section === null) {
     return null;
   }
   const { reader } = file;
@@ -267,12 +275,31 @@ function readArmAttributes(file: ElfFile, sections: SectionHeader[] | null): Arm
   return attributes;
 }
 
-function findSectionByName(file: ElfFile, sections: SectionHeader[], wanted: string): SectionHeader | undefined {
-  const declaredIndex = file.reader.u16(file.layout.shstrndx) ?? 0;
-  const index = declaredIndex === SHN_XINDEX ? (sections[0]?.link ?? 0) : declaredIndex;
-  const names = sections[index];
-  if (index === 0 || names === undefined || !file.reader.contains(names.offset, names.size)) {
-    return undefined;
+function findSectionByType(file: ElfFile, sections: SectionTable, type: number): SectionHeader | null {
+  for (let index = 0; index < sections.count; index += 1) {
+    const header = sectionAt(file, sections, index);
+    if (header?.type === type) {
+      return header;
+    }
   }
-  return sections.find((header) => file.reader.cString(names.offset + header.name, names.offset + names.size)?.text === wanted);
+  return null;
+}
+
+function findSectionByName(file: ElfFile, sections: SectionTable, wanted: string): SectionHeader | null {
+  const declaredIndex = file.reader.u16(file.layout.shstrndx) ?? 0;
+  const index = declaredIndex === SHN_XINDEX ? sections.first.link : declaredIndex;
+  const names = index === 0 ? null : sectionAt(file, sections, index);
+  if (names === null || !file.reader.contains(names.offset, names.size)) {
+    return null;
+  }
+  // Comparing bytes in place keeps the cost per section at the length of the wanted name.
+  const expected = Buffer.from(`${wanted}\0`, 'latin1');
+  for (let candidate = 0; candidate < sections.count; candidate += 1) {
+    const header = sectionAt(file, sections, candidate);
+    const start = header === null ? -1 : names.offset + header.name;
+    if (header !== null && header.name + expected.length <= names.size && expected.equals(file.reader.bytes.subarray(start, start + expected.length))) {
+      return header;
+    }
+  }
+  return null;
 }
