@@ -5,7 +5,7 @@ import { engineMessage, engineStatusCode, fromEngineError } from '../engine/engi
 import { LABELS, managedLabels, roleFilter } from '../engine/labels.ts';
 import { logger } from '../log.ts';
 import { readFirstArchiveFile } from './archive-file.ts';
-import { indexArchive } from './archive-index.ts';
+import { indexArchive, type ArchiveIndex } from './archive-index.ts';
 import type { FileContent, FileEntry, FileTree, ImageFiles } from './file-tree.ts';
 import { collectFindings } from './findings.ts';
 import { resolveProgram, type ImageCommandConfig } from './program-resolver.ts';
@@ -36,12 +36,7 @@ export async function inspectImage(docker: Docker, image: string, options: Inspe
 
   const container = await createInspectContainer(docker, info.Id, commandConfig);
   try {
-    let index;
-    try {
-      index = await indexArchive(await container.export());
-    } catch (error) {
-      throw fromEngineError(error, `export the filesystem of image ${image}`);
-    }
+    const index = await indexContainerFiles(container, image);
     const files = new ContainerFiles(index.tree, container, options.maxFileBytes ?? MAX_FILE_BYTES);
     const program = await resolveProgram(files, commandConfig);
     const privilegedFiles = index.privilegedFiles;
@@ -99,6 +94,14 @@ async function createInspectContainer(docker: Docker, imageId: string, config: I
     });
   } catch (error) {
     throw fromEngineError(error, `create a container (never started) to read the files of image ${imageId}`);
+  }
+}
+
+async function indexContainerFiles(container: Docker.Container, image: string): Promise<ArchiveIndex> {
+  try {
+    return await indexArchive(await container.export());
+  } catch (error) {
+    throw fromEngineError(error, `export the filesystem of image ${image}`);
   }
 }
 
