@@ -31,10 +31,14 @@ mkdir -p "$out"
 
 applets=(sh ash httpd uname cat echo ls sleep ps id env wget true false)
 
-# make_image DEB_ARCH ARCHITECTURE VARIANT TAG FILE TITLE EXPOSE
+# make_image DEB_ARCH ARCHITECTURE VARIANT TAG FILE TITLE EXPOSE [EXTRA]
+# EXTRA is empty or one of:
+#   entrypoint-script  ENTRYPOINT /entrypoint.sh, a #!/bin/sh script that execs httpd
+#   setuid             busybox also copied to /bin/su with mode 4755, and USER 1000
 make_image() {
-  local deb_arch=$1 architecture=$2 variant=$3 tag=$4 file=$5 title=$6 expose=$7
+  local deb_arch=$1 architecture=$2 variant=$3 tag=$4 file=$5 title=$6 expose=$7 extra=${8:-}
   local work rootfs layer_sha config config_sha variant_json expose_json
+  local command_json='"Cmd":["/bin/busybox","httpd","-f","-v","-p","80","-h","/www"]' user_json=""
   work=$(mktemp -d)
   rootfs="$work/rootfs"
 
@@ -59,6 +63,19 @@ uname -m
 CGI
   chmod 0755 "$rootfs/www/cgi-bin/machine"
 
+  case $extra in
+    entrypoint-script)
+      printf '#!/bin/sh\nexec /bin/busybox httpd -f -v -p 80 -h /www\n' >"$rootfs/entrypoint.sh"
+      chmod 0755 "$rootfs/entrypoint.sh"
+      command_json='"Entrypoint":["/entrypoint.sh"]'
+      ;;
+    setuid)
+      cp "$rootfs/bin/busybox" "$rootfs/bin/su"
+      chmod 4755 "$rootfs/bin/su"
+      user_json='"User":"1000",'
+      ;;
+  esac
+
   mkdir -p "$work/archive/layer"
   tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
     -C "$rootfs" -cf "$work/archive/layer/layer.tar" .
@@ -72,7 +89,7 @@ CGI
   if [[ -n $expose ]]; then
     expose_json="\"ExposedPorts\":{\"$expose/tcp\":{}},"
   fi
-  config="{\"architecture\":\"$architecture\",${variant_json}\"os\":\"linux\",\"created\":\"1970-01-01T00:00:00Z\",\"config\":{${expose_json}\"Env\":[\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\"],\"Cmd\":[\"/bin/busybox\",\"httpd\",\"-f\",\"-v\",\"-p\",\"80\",\"-h\",\"/www\"],\"WorkingDir\":\"/\",\"Labels\":{\"org.opencontainers.image.title\":\"$title\"}},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:$layer_sha\"]},\"history\":[{\"created\":\"1970-01-01T00:00:00Z\",\"created_by\":\"scripts/build-fixtures.sh: busybox-static:$deb_arch\"}]}"
+  config="{\"architecture\":\"$architecture\",${variant_json}\"os\":\"linux\",\"created\":\"1970-01-01T00:00:00Z\",\"config\":{${expose_json}\"Env\":[\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\"],${user_json}${command_json},\"WorkingDir\":\"/\",\"Labels\":{\"org.opencontainers.image.title\":\"$title\"}},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:$layer_sha\"]},\"history\":[{\"created\":\"1970-01-01T00:00:00Z\",\"created_by\":\"scripts/build-fixtures.sh: busybox-static:$deb_arch\"}]}"
   config_sha=$(printf '%s' "$config" | sha256sum | cut -d' ' -f1)
   printf '%s' "$config" >"$work/archive/$config_sha.json"
   printf '[{"Config":"%s.json","RepoTags":["%s"],"Layers":["layer/layer.tar"]}]' \
@@ -101,3 +118,10 @@ make_image "$native" "$native" "" "arm-runner-fixture/httpd:$native" "fixture-ht
 # An image whose config claims riscv64, a platform ARM Runner does not emulate.
 # Its content is the armhf busybox, because only the config is checked.
 make_image armhf riscv64 "" arm-runner-fixture/config-riscv64:test fixture-config-riscv64.tar "ARM Runner fixture (config says riscv64)" 80
+# Images for the file inspection: a script entrypoint, a setuid program run by
+# a non-root user, and two configs that name the wrong platform for their
+# armhf (ARMv7) busybox.
+make_image armhf arm v7 arm-runner-fixture/entrypoint-script:armv7 fixture-entrypoint-script-armv7.tar "ARM Runner fixture with a script entrypoint (linux/arm/v7)" 80 entrypoint-script
+make_image armhf arm v7 arm-runner-fixture/setuid:armv7 fixture-setuid-armv7.tar "ARM Runner fixture with setuid su (linux/arm/v7)" 80 setuid
+make_image armhf arm v6 arm-runner-fixture/v7-binary:armv6 fixture-v7-binary-armv6.tar "ARM Runner fixture: ARMv7 busybox in a linux/arm/v6 image" 80
+make_image armhf arm64 "" arm-runner-fixture/wrong-arch:arm64 fixture-wrong-arch-arm64.tar "ARM Runner fixture: 32-bit ARM busybox in a linux/arm64 image" 80

@@ -8,3 +8,4 @@ export * from './platforms.ts';
 export * from './requests.ts';
 export * from './responses.ts';
 export * from './routes.ts';
+export * from './inspection.ts';
