@@ -149,3 +149,74 @@ describe('program that never answers', () => {
     expect(await allContainerIds(engine.services.docker)).toEqual(before);
   });
 });
+
+describe('program built for another CPU than the config says', () => {
+  beforeAll(() => setArmHandlers({ arm: 'F', aarch64: 'F' }));
+
+  it('is refused before any container starts, naming both', async () => {
+    const before = await allContainerIds(engine.services.docker);
+    const error = await runError(request(FIXTURES.armhfBinaryInArm64));
+    expect(error.code).toBe('WRONG_EMULATOR');
+    expect(error.message).toContain('linux/arm64');
+    expect(error.message).toContain('qemu-aarch64');
+    expect(error.message).toMatch(/32-bit ARM|ARM \(40\)|EM_ARM/);
+    expect(await allContainerIds(engine.services.docker)).toEqual(before);
+  });
+});
+
+describe('setuid programs', () => {
+  it('warn when the handler has no C flag, and su fails', async () => {
+    setArmHandlers({ arm: 'F' });
+    const run = await engine.services.runs.start(request(FIXTURES.setuid));
+    const finding = run.warnings.find((warning) => warning.code === 'SETUID_WITHOUT_C_FLAG');
+    expect(finding?.message).toContain('/bin/su');
+    expect(finding?.fix).toContain('--flags CF');
+
+    const su = await execInContainer(engine.services.docker.getContainer(run.containerId), ['/bin/su', '-c', 'id']);
+    expect(`${su.stdout}${su.stderr}`).toContain('must be suid');
+  });
+
+  it('do not warn when the handler has C', async () => {
+    setArmHandlers({ arm: 'CF' });
+    const run = await engine.services.runs.start(request(FIXTURES.setuid));
+    expect(run.verdict.flags).toContain('C');
+    expect(run.warnings.map((warning) => warning.code)).not.toContain('SETUID_WITHOUT_C_FLAG');
+  });
+});
+
+describe('shell-script entrypoint', () => {
+  it.each([
+    ['with F', 'F'],
+    ['without F', ''],
+  ])('runs end to end %s', async (_label, flags) => {
+    setArmHandlers({ arm: flags });
+    const run = await engine.services.runs.start(request(FIXTURES.entrypointScript));
+    expect(await fetchText(run.endpoints[0] ?? '')).toContain('ARM Runner fixture');
+    expect(run.emulation.machine).toBe('armv7l');
+
+    // The entrypoint stays the image's own script: QEMU comes in through binfmt_misc only.
+    const inspect = await engine.services.docker.getContainer(run.containerId).inspect();
+    expect(inspect.Config.Entrypoint).toEqual(['/entrypoint.sh']);
+    expect(inspect.Path).toBe('/entrypoint.sh');
+  });
+});
+
+describe('ARMv7 program in an arm/v6 image', () => {
+  beforeAll(() => setArmHandlers({ arm: 'F' }));
+
+  it('is an emulator crash with the cause named', async () => {
+    const error = await runError(request(FIXTURES.v7BinaryInArmv6));
+    expect(error.code).toBe('EMULATOR_CRASH');
+    expect(error.message).toContain('signal 4 (Illegal instruction)');
+    expect(error.message).toMatch(/QEMU \d+\.\d+\.\d+/);
+    expect(error.message).toContain('The image check found the cause before the run');
+    expect(error.detail).toContain('qemu: uncaught target signal 4');
+  });
+
+  it('runs the armel program of the real arm/v6 image as armv6l', async () => {
+    const run = await engine.services.runs.start(request(FIXTURES.armv6));
+    expect(run.platform).toBe('linux/arm/v6');
+    expect(run.emulation.machine).toBe('armv6l');
+    expect(run.warnings.map((warning) => warning.code)).not.toContain('CPU_NEWER_THAN_PLATFORM');
+  });
+});

@@ -23,6 +23,12 @@ export const FINDING_CODES = [
   'CPU_NEWER_THAN_PLATFORM',
   /** The backend could not read a multi-arch index, so the engine pulled by the index digest. */
   'INDEX_NOT_READ',
+  /** The image's entrypoint or command does not lead to a program that can run. */
+  'PROGRAM_NOT_RUNNABLE',
+  /** A dynamically linked program's loader is missing from the image or unusable. */
+  'LOADER_MISSING',
+  /** The image's files could not be fully inspected, so some checks were not made. */
+  'INSPECTION_INCOMPLETE',
   /** QEMU reported a system call it does not implement. */
   'UNSUPPORTED_SYSCALL',
   /** QEMU reported an ioctl it does not implement. */

@@ -119,6 +119,9 @@ export class VerdictTester {
         Env: platformEnvironment(platform),
         Labels: managedLabels('probe'),
         NetworkDisabled: true,
+        // No init process here, unlike runs: docker-init retries a program that
+        // fails with "exec format error" through /bin/sh, which turns that error
+        // into "no such file or directory" and hides the outcome this test reads.
         HostConfig: { NetworkMode: 'none' },
         platform,
       });

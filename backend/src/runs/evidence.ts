@@ -63,7 +63,16 @@ export async function readMainCommand(container: Docker.Container): Promise<stri
   if (pidColumn !== -1) {
     processes.sort((left, right) => Number(left[pidColumn]) - Number(right[pidColumn]));
   }
-  return processes[0]?.[commandColumn] ?? null;
+  // Runs start with the engine's init (docker-init, a tini build) as PID 1,
+  // so the main program is the first process that is not it.
+  const main = processes.find((process) => !isInitCommand(process[commandColumn] ?? ''));
+  return main?.[commandColumn] ?? null;
+}
+
+/** True for the command line of the init process that the engine starts with Init: true. */
+export function isInitCommand(commandLine: string): boolean {
+  const firstWord = commandLine.trim().split(/\s+/)[0] ?? '';
+  return /(^|\/)(docker-init|tini)$/.test(firstWord);
 }
 
 /** Returns the first word of a command line when that word is a QEMU binary, else null. */

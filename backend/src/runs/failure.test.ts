@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classifyEarlyExit as classify, qemuUnsupportedFindings } from './failure.ts';
-import { interpreterFromCommand } from './evidence.ts';
+import { interpreterFromCommand, isInitCommand } from './evidence.ts';
 
 function classifyEarlyExit(imageReference: string, exitCode: number, output: string, qemuVersion: string | null = '7.2.22') {
   return classify({ imageReference, exitCode, output, qemuVersion });
@@ -16,6 +16,12 @@ describe('classifyEarlyExit', () => {
 
   it('recognises an interpreter missing in the container', () => {
     expect(classifyEarlyExit('img', 1, 'exec /bin/uname: no such file or directory').code).toBe('INTERPRETER_MISSING');
+  });
+
+  it('reads the init process\'s exec failure', () => {
+    const error = classifyEarlyExit('img', 127, '[FATAL tini (7)] exec /bin/busybox failed: No such file or directory\n');
+    expect(error.code).toBe('INTERPRETER_MISSING');
+    expect(error.message).toContain('arm-runner status');
   });
 
   it('recognises a wrong emulator', () => {
@@ -64,6 +70,14 @@ describe('qemuUnsupportedFindings', () => {
 
   it('finds nothing in clean output', () => {
     expect(qemuUnsupportedFindings('httpd started\n')).toEqual([]);
+  });
+});
+
+describe('isInitCommand', () => {
+  it('recognises the engine init', () => {
+    expect(isInitCommand('/sbin/docker-init -- /bin/busybox httpd -f')).toBe(true);
+    expect(isInitCommand('/usr/bin/tini -- /entrypoint.sh')).toBe(true);
+    expect(isInitCommand('/usr/bin/qemu-arm-static /bin/busybox httpd')).toBe(false);
   });
 });
 

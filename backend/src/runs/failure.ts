@@ -63,6 +63,16 @@ export function classifyEarlyExit({ imageReference, exitCode, output, qemuVersio
     );
   }
 
+  // docker-init (tini) retries a program that fails with "exec format error"
+  // through /bin/sh, so behind it both failures read "No such file or directory".
+  if (/\[FATAL tini[^\]]*\] exec .* failed: no such file or directory/i.test(output)) {
+    return new ArmRunnerError(
+      'INTERPRETER_MISSING',
+      `The program in ${imageReference} could not start: the kernel found no usable interpreter for it, or the program itself is missing. ` +
+        'Check the emulation status (arm-runner status), which tests the handler for this platform, and the image\'s ENTRYPOINT and CMD.',
+      detail,
+    );
+  }
   if (/exec .*: no such file or directory/i.test(output)) {
     return new ArmRunnerError(
       'INTERPRETER_MISSING',

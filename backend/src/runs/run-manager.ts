@@ -3,6 +3,7 @@ import type Docker from 'dockerode';
 import {
   type ArmPlatform,
   type Finding,
+  type ImageInspection,
   type ParsedRunRequest,
   type PlatformVerdict,
   type PublishedPort,
@@ -18,6 +19,8 @@ import { fromEngineError } from '../engine/engine-errors.ts';
 import { LABELS, managedLabels, roleFilter } from '../engine/labels.ts';
 import { demuxDockerStream } from '../engine/streams.ts';
 import { platformEnvironment } from '../emulation/platform.ts';
+import { inspectImage } from '../inspect/image-inspector.ts';
+import { runChecksFor } from '../inspect/run-findings.ts';
 import type { StatusService } from '../emulation/status-service.ts';
 import { logger } from '../log.ts';
 import { respondsToHttp } from './endpoint-probe.ts';
@@ -110,8 +113,25 @@ function runInfoFromLabels(
   };
 }
 
+/** How many image inspections are kept. An image id names fixed content, so a result never goes stale. */
+const INSPECTION_CACHE_SIZE = 64;
+
+/**
+ * Adds what the image inspection predicted to an emulator crash, because
+ * "illegal instruction" from a program built for a newer CPU is the usual cause.
+ */
+function explainWithFindings(error: unknown, findings: Finding[]): unknown {
+  const cpuFinding = findings.find((finding) => finding.code === 'CPU_NEWER_THAN_PLATFORM');
+  if (!(error instanceof ArmRunnerError) || error.code !== 'EMULATOR_CRASH' || cpuFinding === undefined) {
+    return error;
+  }
+  return new ArmRunnerError(error.code, `${error.message} The image check found the cause before the run: ${cpuFinding.message}`, error.detail);
+}
+
 /** Starts, lists, inspects, stops and removes ARM Runner's own runs. Labels are the only state. */
 export class RunManager {
+  private readonly inspections = new Map<string, Promise<ImageInspection>>();
+
   constructor(
     private readonly docker: Docker,
     private readonly augmenter: Augmenter,
@@ -128,6 +148,12 @@ export class RunManager {
     const verdict = await this.status.testedVerdict(source.platform, engine, await this.status.binfmt());
     if (verdict.code === 'cannot-run') {
       throw new ArmRunnerError('NO_HANDLER', `${verdict.message} ${verdict.fix ?? ''}`.trim());
+    }
+
+    onStep(`Reading the program files of ${request.image}`);
+    const checks = runChecksFor(request.image, await this.inspect(source.id), verdict);
+    if (checks.blocking !== undefined) {
+      throw checks.blocking;
     }
 
     const augmented = await this.augmenter.ensure(source, onStep, this.status.extraInterpreterPaths(verdict));
@@ -153,7 +179,7 @@ export class RunManager {
       info = await this.waitForEndpoint(container, request.image, request.waitSeconds, onStep, augmented.qemuVersion);
     } catch (error) {
       await this.discard(container, 'endpoint wait failed');
-      throw error;
+      throw explainWithFindings(error, checks.findings);
     }
 
     onStep('Reading emulation evidence');
@@ -165,8 +191,25 @@ export class RunManager {
       emulation,
       verdict,
       reusedAugmentedImage: augmented.reused,
-      warnings: [...source.warnings, ...verdict.warnings, ...qemuFindings],
+      warnings: [...source.warnings, ...verdict.warnings, ...checks.findings, ...qemuFindings],
     };
+  }
+
+  /** Returns the inspection of an image's files, from the cache when the same image was inspected before. */
+  private inspect(imageId: string): Promise<ImageInspection> {
+    let pending = this.inspections.get(imageId);
+    if (pending === undefined) {
+      pending = inspectImage(this.docker, imageId);
+      pending.catch(() => this.inspections.delete(imageId));
+      this.inspections.set(imageId, pending);
+      if (this.inspections.size > INSPECTION_CACHE_SIZE) {
+        const oldest = this.inspections.keys().next().value;
+        if (oldest !== undefined) {
+          this.inspections.delete(oldest);
+        }
+      }
+    }
+    return pending;
   }
 
   private async createContainer(
@@ -190,7 +233,11 @@ export class RunManager {
           [LABELS.augmentedImage]: augmentedImage,
           [LABELS.exposeOnLan]: String(request.exposeOnLan),
         },
-        HostConfig: { PortBindings: plan.portBindings },
+        // With the engine's init as PID 1, QEMU runs as its child. QEMU reports a
+        // guest crash by raising the signal on itself, and the kernel ignores
+        // such signals for a namespace's PID 1, so without init the run would
+        // hang instead of exiting with "uncaught target signal".
+        HostConfig: { PortBindings: plan.portBindings, Init: true },
         platform,
       });
     } catch (error) {
