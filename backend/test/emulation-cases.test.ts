@@ -153,6 +153,15 @@ describe('program that never answers', () => {
 describe('program built for another CPU than the config says', () => {
   beforeAll(() => setArmHandlers({ arm: 'F', aarch64: 'F' }));
 
+  it('check reports it without running anything', async () => {
+    const before = await allContainerIds(engine.services.docker);
+    const check = await engine.services.runs.check(FIXTURES.armhfBinaryInArm64, undefined);
+    expect(check.platform).toBe('linux/arm64');
+    expect(check.inspection.program.elf?.elfClass).toBe(32);
+    expect(check.blocking?.code).toBe('WRONG_EMULATOR');
+    expect(await allContainerIds(engine.services.docker)).toEqual(before);
+  });
+
   it('is refused before any container starts, naming both', async () => {
     const before = await allContainerIds(engine.services.docker);
     const error = await runError(request(FIXTURES.armhfBinaryInArm64));
@@ -185,6 +194,16 @@ describe('setuid programs', () => {
 });
 
 describe('shell-script entrypoint', () => {
+  it('check follows the script and the symlink to the ELF', async () => {
+    const check = await engine.services.runs.check(FIXTURES.entrypointScript, 'linux/arm/v7');
+    expect(check.inspection.program.steps.map((step) => [step.kind, step.path])).toEqual([
+      ['script', '/entrypoint.sh'],
+      ['symlink', '/bin/sh'],
+      ['elf', '/bin/busybox'],
+    ]);
+    expect(check.findings).toEqual([]);
+  });
+
   it.each([
     ['with F', 'F'],
     ['without F', ''],

@@ -1,5 +1,6 @@
 import type { ApiError } from './errors.ts';
 import type { Finding } from './findings.ts';
+import type { ImageInspection } from './inspection.ts';
 import type { ArmPlatform, QemuArch } from './platforms.ts';
 
 /** One binfmt_misc entry as the kernel of the engine's host reports it. */
@@ -227,4 +228,18 @@ export interface TaskInfo<Result = unknown> {
 
 export interface TaskAccepted {
   taskId: string;
+}
+
+/** What a check of an image's files found, before anything runs. */
+export interface ImageCheck {
+  reference: string;
+  imageId: string;
+  platform: ArmPlatform;
+  inspection: ImageInspection;
+  /** The platform's verdict on this engine now. */
+  verdict: PlatformVerdict;
+  /** The inspection's findings as a run would report them, with the handler taken into account. */
+  findings: Finding[];
+  /** Set when a run of this image would be refused before starting, with the reason. */
+  blocking?: ApiError;
 }

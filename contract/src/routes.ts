@@ -8,6 +8,7 @@ export const ROUTES = {
   augmentedImages: '/augmented-images',
   images: '/images',
   imagePull: '/images/pull',
+  imageCheck: '/images/check',
   sample: '/sample',
   handlers: '/handlers',
 } as const;

@@ -1,4 +1,4 @@
-import type { Finding, ProbeResult, PullResult, RunInfo, RunResult, StatusResponse } from '@arm-runner/contract';
+import type { Finding, ImageCheck, ProbeResult, PullResult, RunInfo, RunResult, StatusResponse } from '@arm-runner/contract';
 
 const MODE_TEXT = {
   'native': 'runs natively',
@@ -96,5 +96,26 @@ export function formatPullResult(pull: PullResult): string {
     lines.push(`  index:      ${pull.indexDigest}`);
   }
   lines.push(...findingLines(pull.warnings, '  '));
+  return lines.join('\n');
+}
+
+export function formatImageCheck(check: ImageCheck): string {
+  const { program } = check.inspection;
+  const lines = [`Image ${check.reference} (${check.platform}), ${check.imageId.slice(0, 19)}`];
+  lines.push(`  command:    ${program.command.join(' ') || '(none)'}`);
+  for (const step of program.steps) {
+    lines.push(`  ${step.kind.padEnd(11)} ${step.path}${step.detail === undefined ? '' : ` (${step.detail})`}`);
+  }
+  if (program.elf !== null) {
+    const elf = program.elf;
+    const cpu = elf.armAttributes?.cpuArch?.name;
+    lines.push(`  program:    ${elf.machine.name}, ${elf.elfClass}-bit, ${elf.linkage}${cpu === undefined ? '' : `, built for ${cpu}`}`);
+  }
+  lines.push(`  setuid or setgid files: ${check.inspection.privilegedFiles.count}`);
+  lines.push(`  verdict:    ${check.verdict.code}`);
+  if (check.blocking !== undefined) {
+    lines.push(`  a run would be refused [${check.blocking.code}]: ${check.blocking.message}`);
+  }
+  lines.push(...findingLines(check.findings, '  '));
   return lines.join('\n');
 }

@@ -14,7 +14,7 @@ import { ensureSampleImage } from '../sample/sample-image.ts';
 import { createServices, type Services } from '../services.ts';
 import { startStandaloneServer } from '../standalone/standalone-server.ts';
 import { parseOrThrow } from '../validation.ts';
-import { formatPullResult, formatRunList, formatRunResult, formatStatus } from './format.ts';
+import { formatImageCheck, formatPullResult, formatRunList, formatRunResult, formatStatus } from './format.ts';
 import backendPackage from '../../package.json' with { type: 'json' };
 
 // The CLI bundle lives in backend/dist/, so the repository root is two levels up.
@@ -152,6 +152,18 @@ export function buildProgram(): Command {
     .option('--wait <seconds>', 'maximum wait for the first endpoint to respond to HTTP, in seconds (1 to 600)', '60')
     .option('--json', 'print JSON')
     .action(action(async (image: string, options: RunOptions) => withServices((services) => runImage(services, image, options))));
+
+  program
+    .command('check')
+    .description("Read an image's program files without running it: the command's chain of links and scripts, the ELF, setuid files, and what a run would report.")
+    .argument('<image>', 'local image reference or id')
+    .option('--platform <platform>', 'expected ARM platform; the image must be that platform')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (image: string, options: { platform?: string; json?: boolean }) =>
+        withServices(async (services) => print(await services.runs.check(image, options.platform), options.json, formatImageCheck)),
+      ),
+    );
 
   program
     .command('pull')

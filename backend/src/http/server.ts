@@ -96,6 +96,11 @@ export function registerApiRoutes(app: App, services: Services, prefix = ''): vo
 
   app.get(`${prefix}${ROUTES.images}`, async () => listArmImages(services.docker, (await services.status.engine()).architecture));
 
+  app.post(`${prefix}${ROUTES.imageCheck}`, async (request) => {
+    const body = parseOrThrow(AugmentRequestSchema, request.body, 'image check request');
+    return services.runs.check(body.image, body.platform);
+  });
+
   app.post(`${prefix}${ROUTES.imagePull}`, async (request, reply) => {
     const body = parseOrThrow(PullRequestSchema, request.body, 'pull request');
     // Malformed input fails with 400 here instead of as a failed task.

@@ -3,6 +3,7 @@ import type Docker from 'dockerode';
 import {
   type ArmPlatform,
   type Finding,
+  type ImageCheck,
   type ImageInspection,
   type ParsedRunRequest,
   type PlatformVerdict,
@@ -192,6 +193,24 @@ export class RunManager {
       verdict,
       reusedAugmentedImage: augmented.reused,
       warnings: [...source.warnings, ...verdict.warnings, ...checks.findings, ...qemuFindings],
+    };
+  }
+
+  /** Reads an image's program files and reports what a run would find, without running anything. */
+  async check(reference: string, platform: string | undefined): Promise<ImageCheck> {
+    const engine = await this.status.engine();
+    const source = await resolveSourceImage(this.docker, reference, platform, engine.architecture);
+    const verdict = await this.status.testedVerdict(source.platform, engine, await this.status.binfmt());
+    const inspection = await this.inspect(source.id);
+    const checks = runChecksFor(reference, inspection, verdict);
+    return {
+      reference,
+      imageId: source.id,
+      platform: source.platform,
+      inspection,
+      verdict,
+      findings: [...source.warnings, ...checks.findings],
+      ...(checks.blocking === undefined ? {} : { blocking: checks.blocking.toApiError() }),
     };
   }
 
