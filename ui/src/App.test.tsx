@@ -360,4 +360,42 @@ describe('App', () => {
     const alert = await screen.findByText(/system call number 1024/);
     expect(alert.closest('[data-code]')?.getAttribute('data-code')).toBe('UNSUPPORTED_SYSCALL');
   });
+
+  it('pulls exactly the chosen platform', async () => {
+    const digestReference = '127.0.0.1:5000/team/app@sha256:' + 'a'.repeat(64);
+    const fake = renderApp({
+      'GET /status': () => status(),
+      'POST /images/pull': () => ({ taskId: 'p1' }),
+      'GET /tasks/p1': () =>
+        task({
+          id: 'p1',
+          kind: 'pull',
+          state: 'succeeded',
+          result: {
+            reference: '127.0.0.1:5000/team/app:1.0',
+            platform: 'linux/arm/v6',
+            imageId: 'sha256:b',
+            digestReference,
+            offeredPlatforms: ['linux/amd64', 'linux/arm/v6'],
+            resolvedPlatform: 'linux/arm/v6',
+            warnings: [],
+          },
+        }),
+    });
+    const image = await screen.findByLabelText('Image');
+    fireEvent.change(image, { target: { value: '127.0.0.1:5000/team/app:1.0' } });
+    expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Pull' }).disabled).toBe(true);
+
+    fireEvent.mouseDown(screen.getByRole('combobox', { name: 'Platform' }));
+    fireEvent.click(await screen.findByRole('option', { name: 'linux/arm/v6' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Pull linux/arm/v6' }));
+
+    await waitFor(() =>
+      expect(fake.calls.find((call) => call.url === '/images/pull')?.data).toEqual({ image: '127.0.0.1:5000/team/app:1.0', platform: 'linux/arm/v6' }),
+    );
+    await waitFor(() =>
+      expect(fake.client.desktopUI.toast.success).toHaveBeenCalledWith(`Pulled linux/arm/v6 of 127.0.0.1:5000/team/app:1.0 as ${digestReference}.`),
+    );
+    await waitFor(() => expect((screen.getByLabelText('Image') as HTMLInputElement).value).toBe(digestReference));
+  });
 });

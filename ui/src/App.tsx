@@ -4,8 +4,8 @@ import Grid from '@mui/material/Grid2';
 import Stack from '@mui/material/Stack';
 import Typography from '@mui/material/Typography';
 import { useCallback, useState } from 'react';
-import type { ApiError, RunRequest, RunResult, TaskInfo } from '@arm-runner/contract';
-import { toApiError, type ArmRunnerApi } from './api/client.ts';
+import type { ApiError, PullRequest, PullResult, RunRequest, RunResult } from '@arm-runner/contract';
+import { toApiError, type ArmRunnerApi, type ArmRunnerTask } from './api/client.ts';
 import { RunForm } from './components/RunForm.tsx';
 import { RunList } from './components/RunList.tsx';
 import { StatusPanel } from './components/StatusPanel.tsx';
@@ -30,16 +30,26 @@ export function App({ api, timing = DEFAULT_TIMING }: { api: ArmRunnerApi; timin
   const [taskId, setTaskId] = useState<string | undefined>(undefined);
   const [startError, setStartError] = useState<ApiError | undefined>(undefined);
   const reloadRuns = runs.reload;
+  const reloadImages = images.reload;
+  const [pulledImage, setPulledImage] = useState<string | undefined>(undefined);
   const onFinished = useCallback(
-    (task: TaskInfo<RunResult>) => {
+    (task: ArmRunnerTask) => {
       if (task.state === 'succeeded' && task.result !== undefined) {
-        api.toastSuccess(`Run ${task.result.id} is up at ${task.result.endpoints[0] ?? 'no endpoint'}.`);
+        if (task.kind === 'pull') {
+          const pull = task.result as PullResult;
+          api.toastSuccess(`Pulled ${pull.resolvedPlatform} of ${pull.reference} as ${pull.digestReference}.`);
+          setPulledImage(pull.digestReference);
+          reloadImages();
+        } else {
+          const run = task.result as RunResult;
+          api.toastSuccess(`Run ${run.id} is up at ${run.endpoints[0] ?? 'no endpoint'}.`);
+        }
       } else if (task.error !== undefined) {
         api.toastError(task.error.message);
       }
       reloadRuns();
     },
-    [api, reloadRuns],
+    [api, reloadRuns, reloadImages],
   );
   const task = useTask(api, taskId, onFinished);
   const busy = taskId !== undefined && (task === undefined || task.state === 'running' || task.state === 'pending');
@@ -75,6 +85,8 @@ export function App({ api, timing = DEFAULT_TIMING }: { api: ArmRunnerApi; timin
                   images={images.value ?? []}
                   busy={busy}
                   onRun={(request: RunRequest) => start(() => api.startRun(request))}
+                  onPull={(request: PullRequest) => start(() => api.startPull(request))}
+                  {...(pulledImage === undefined ? {} : { pulledImage })}
                   onSample={() => start(() => api.startSample())}
                 />
                 {startError !== undefined && <Alert severity="error">{startError.message}</Alert>}

@@ -10,6 +10,8 @@ import {
   type HandlerInstallRequest,
   type HandlerRegistration,
   type LocalImage,
+  type PullRequest,
+  type PullResult,
   type QemuArch,
   type RunDetails,
   type RunInfo,
@@ -19,6 +21,9 @@ import {
   type TaskAccepted,
   type TaskInfo,
 } from '@arm-runner/contract';
+
+/** A run, sample or pull task: its result type follows its kind. */
+export type ArmRunnerTask = TaskInfo<RunResult | PullResult>;
 
 /** The slice of Docker Desktop's ddClient that ARM Runner uses. */
 export interface DesktopClient {
@@ -48,7 +53,8 @@ export interface ArmRunnerApi {
   listImages(): Promise<LocalImage[]>;
   startRun(request: RunRequest): Promise<TaskAccepted>;
   startSample(): Promise<TaskAccepted>;
-  getTask(taskId: string): Promise<TaskInfo<RunResult>>;
+  startPull(request: PullRequest): Promise<TaskAccepted>;
+  getTask(taskId: string): Promise<ArmRunnerTask>;
   listRuns(): Promise<RunInfo[]>;
   getRun(runId: string): Promise<RunDetails>;
   getLogs(runId: string, tail: number): Promise<string>;
@@ -95,7 +101,8 @@ export function createApi(client: DesktopClient): ArmRunnerApi {
     listImages: async () => (await service().get(ROUTES.images)) as LocalImage[],
     startRun: async (request) => (await service().post(ROUTES.runs, request)) as TaskAccepted,
     startSample: async () => (await service().post(ROUTES.sample, {})) as TaskAccepted,
-    getTask: async (taskId) => (await service().get(taskPath(taskId))) as TaskInfo<RunResult>,
+    startPull: async (request) => (await service().post(ROUTES.imagePull, request)) as TaskAccepted,
+    getTask: async (taskId) => (await service().get(taskPath(taskId))) as ArmRunnerTask,
     listRuns: async () => (await service().get(ROUTES.runs)) as RunInfo[],
     getRun: async (runId) => (await service().get(runPath(runId))) as RunDetails,
     getLogs: async (runId, tail) => ((await service().get(runLogsPath(runId, tail))) as { logs: string }).logs,

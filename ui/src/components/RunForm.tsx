@@ -6,8 +6,8 @@ import Stack from '@mui/material/Stack';
 import Switch from '@mui/material/Switch';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
-import { useMemo, useState } from 'react';
-import { ARM_PLATFORMS, checkImageReference, type LocalImage, type RunRequest } from '@arm-runner/contract';
+import { useEffect, useMemo, useState } from 'react';
+import { ARM_PLATFORMS, checkImageReference, type LocalImage, type PullRequest, type RunRequest } from '@arm-runner/contract';
 
 interface PortRow {
   containerPort: string;
@@ -21,7 +21,10 @@ interface Props {
   images: LocalImage[];
   busy: boolean;
   onRun: (request: RunRequest) => void;
+  onPull: (request: PullRequest) => void;
   onSample: () => void;
+  /** The digest reference of the last pull, which the form takes as its image. */
+  pulledImage?: string;
 }
 
 const IMAGE_DEFAULT_PLATFORM = '';
@@ -45,7 +48,7 @@ function rowsFor(image: LocalImage | undefined): PortRow[] {
 }
 
 /** Renders the run form: image, platform, port mappings, LAN switch, Run and the sample. */
-export function RunForm({ images, busy, onRun, onSample }: Props) {
+export function RunForm({ images, busy, onRun, onPull, onSample, pulledImage }: Props) {
   const [imageInput, setImageInput] = useState('');
   const [platform, setPlatform] = useState(IMAGE_DEFAULT_PLATFORM);
   const [ports, setPorts] = useState<PortRow[]>(rowsFor(undefined));
@@ -70,6 +73,15 @@ export function RunForm({ images, busy, onRun, onSample }: Props) {
     setPorts(rowsFor(image));
     setPlatform(image?.platform ?? IMAGE_DEFAULT_PLATFORM);
   };
+
+  useEffect(() => {
+    if (pulledImage !== undefined) {
+      setImageInput(pulledImage);
+    }
+  }, [pulledImage]);
+
+  // A reference that is not a local image can be pulled, one platform at a time.
+  const canPull = !busy && referenceCheck?.ok === true && selected === undefined && platform !== IMAGE_DEFAULT_PLATFORM;
 
   const updatePort = (index: number, change: Partial<PortRow>): void => {
     setPorts((current) => current.map((row, rowIndex) => (rowIndex === index ? { ...row, ...change } : row)));
@@ -135,7 +147,11 @@ export function RunForm({ images, busy, onRun, onSample }: Props) {
         label="Platform"
         value={platform}
         onChange={(event) => setPlatform(event.target.value)}
-        helperText={selected === undefined ? "Checked against the image's own platform; never substituted." : 'This image has one platform.'}
+        helperText={
+          selected === undefined
+            ? "Checked against the image's own platform, never substituted. Choose one to pull exactly that platform from a registry."
+            : 'This image has one platform.'
+        }
       >
         {selected === undefined && <MenuItem value={IMAGE_DEFAULT_PLATFORM}>The image&apos;s own platform</MenuItem>}
         {platformOptions.map((option) => (
@@ -192,6 +208,9 @@ export function RunForm({ images, busy, onRun, onSample }: Props) {
       <Stack direction="row" spacing={2}>
         <Button type="submit" variant="contained" disabled={!canRun}>
           Run
+        </Button>
+        <Button variant="outlined" disabled={!canPull} onClick={() => onPull({ image: imageInput.trim(), platform })}>
+          {platform === IMAGE_DEFAULT_PLATFORM ? 'Pull' : `Pull ${platform}`}
         </Button>
         <Button variant="outlined" disabled={busy} onClick={onSample}>
           Try the sample

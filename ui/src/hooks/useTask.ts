@@ -1,12 +1,11 @@
 import { useEffect, useState } from 'react';
-import type { RunResult, TaskInfo } from '@arm-runner/contract';
-import { toApiError, type ArmRunnerApi } from '../api/client.ts';
+import { toApiError, type ArmRunnerApi, type ArmRunnerTask } from '../api/client.ts';
 
 const TASK_POLL_MS = 400;
 
 /** Polls a task until it succeeds or fails, then calls onFinished once. */
-export function useTask(api: ArmRunnerApi, taskId: string | undefined, onFinished: (task: TaskInfo<RunResult>) => void) {
-  const [task, setTask] = useState<TaskInfo<RunResult> | undefined>(undefined);
+export function useTask(api: ArmRunnerApi, taskId: string | undefined, onFinished: (task: ArmRunnerTask) => void) {
+  const [task, setTask] = useState<ArmRunnerTask | undefined>(undefined);
 
   useEffect(() => {
     if (taskId === undefined) {
@@ -34,7 +33,7 @@ export function useTask(api: ArmRunnerApi, taskId: string | undefined, onFinishe
             return;
           }
           const now = new Date().toISOString();
-          const failed: TaskInfo<RunResult> = {
+          const failed: ArmRunnerTask = {
             id: taskId,
             kind: 'run',
             state: 'failed',
