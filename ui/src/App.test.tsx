@@ -396,6 +396,6 @@ describe('App', () => {
     await waitFor(() =>
       expect(fake.client.desktopUI.toast.success).toHaveBeenCalledWith(`Pulled linux/arm/v6 of 127.0.0.1:5000/team/app:1.0 as ${digestReference}.`),
     );
-    await waitFor(() => expect((screen.getByLabelText('Image') as HTMLInputElement).value).toBe(digestReference));
+    await waitFor(() => expect(screen.getByLabelText<HTMLInputElement>('Image').value).toBe(digestReference));
   });
 });
