@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { Readable } from 'node:stream';
 import type { ParsedRunRequest } from '@arm-runner/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -237,5 +238,32 @@ describe('ARMv7 program in an arm/v6 image', () => {
     expect(run.platform).toBe('linux/arm/v6');
     expect(run.emulation.machine).toBe('armv6l');
     expect(run.warnings.map((warning) => warning.code)).not.toContain('CPU_NEWER_THAN_PLATFORM');
+  });
+});
+
+describe('ports', () => {
+  beforeAll(() => setArmHandlers({ arm: 'F' }));
+
+  it('busy host port is a clear error and leaves no container', async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const busyPort = (server.address() as net.AddressInfo).port;
+    try {
+      const before = await allContainerIds(engine.services.docker);
+      const error = await runError(request(FIXTURES.armv7, { publish: [{ containerPort: 80, hostPort: busyPort, protocol: 'tcp' }] }));
+      expect(error.code).toBe('PORT_BUSY');
+      expect(error.message).toContain(String(busyPort));
+      expect(await allContainerIds(engine.services.docker)).toEqual(before);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('exposed port gets a free loopback port of 1024 or more', async () => {
+    const run = await engine.services.runs.start(request(FIXTURES.armv7));
+    expect(run.ports).toHaveLength(1);
+    expect(run.ports[0]?.hostIp).toBe('127.0.0.1');
+    expect(run.ports[0]?.hostPort).toBeGreaterThanOrEqual(1024);
+    expect(run.endpoints).toEqual([`http://127.0.0.1:${run.ports[0]?.hostPort}/`]);
   });
 });

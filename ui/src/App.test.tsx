@@ -398,4 +398,14 @@ describe('App', () => {
     );
     await waitFor(() => expect(screen.getByLabelText<HTMLInputElement>('Image').value).toBe(digestReference));
   });
+
+  it('fills in ports when the image list arrives after typing', async () => {
+    let releaseImages: (images: LocalImage[]) => void = () => undefined;
+    renderApp({ 'GET /status': () => status(), 'GET /images': () => new Promise((resolve) => (releaseImages = resolve)) });
+    fireEvent.change(await screen.findByLabelText('Image'), { target: { value: 'arm-runner-fixture/httpd:armv7' } });
+    expect(screen.queryByLabelText('Host port for 80/tcp')).toBeNull();
+
+    releaseImages(IMAGES);
+    expect(await screen.findByLabelText('Host port for 80/tcp')).toBeTruthy();
+  });
 });

@@ -80,6 +80,19 @@ export function RunForm({ images, busy, onRun, onPull, onSample, pulledImage }: 
     }
   }, [pulledImage]);
 
+  // The image list can arrive after the user typed a reference. Then the
+  // typed image's ports and platform are filled in, unless the user already
+  // entered a port.
+  const selectedId = selected?.id;
+  useEffect(() => {
+    if (selected === undefined) {
+      return;
+    }
+    setPorts((current) => (current.some((row) => row.exposed || row.containerPort !== '' || row.hostPort !== '') ? current : rowsFor(selected)));
+    setPlatform((current) => (current === IMAGE_DEFAULT_PLATFORM ? selected.platform : current));
+    // Keyed on the image id, so that a poll that returns the same image changes nothing.
+  }, [selectedId]);
+
   // A reference that is not a local image can be pulled, one platform at a time.
   const canPull = !busy && referenceCheck?.ok === true && selected === undefined && platform !== IMAGE_DEFAULT_PLATFORM;
 
