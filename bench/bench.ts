@@ -1,0 +1,422 @@
+// ARM Runner against doing the same job by hand with the docker CLI, on the
+// real engine. Every ratio is measured side by side in this one process run,
+// alternating which side goes first, and reported as median and range.
+//   npm run bench                  five repetitions
+//   BENCH_REPEAT=1 npm run bench   the smoke run that CI does
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
+import { gzipSync, createGzip } from 'node:zlib';
+import Docker from 'dockerode';
+import type { RunResult, StatusResponse, TaskInfo } from '@arm-runner/contract';
+import { requestOverSocket } from '../backend/test/rig/socket-client.ts';
+
+const execFileAsync = promisify(execFile);
+
+const ROOT = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '..');
+const CLI = path.join(ROOT, 'backend', 'bin', 'arm-runner.mjs');
+const IMAGE = 'arm-runner-fixture/httpd:armv7';
+const TINY_IMAGE = `arm-runner-fixture/httpd:${process.arch === 'arm64' ? 'arm64' : 'amd64'}`;
+const EXTENSION_IMAGE = process.env.ARM_RUNNER_EXTENSION_IMAGE ?? 'armrunner/docker-extension:dev';
+const QEMU_BINARY = '/usr/bin/qemu-arm-static';
+const REPEAT = Math.max(1, Number(process.env.BENCH_REPEAT ?? '5'));
+const MEMORY_RUNS = Number(process.env.BENCH_MEMORY_RUNS ?? '20');
+const POLL_MS = 25;
+// The docker CLI that the comparison uses. The legacy builder is the one
+// every engine has; BuildKit would need buildx or DOCKER_BUILDKIT=1.
+const DOCKER = process.env.BENCH_DOCKER ?? 'docker';
+
+interface Figure {
+  name: string;
+  how: string;
+  target: string;
+  /** True when the target is met. */
+  met: boolean;
+  median: number;
+  min: number;
+  max: number;
+  unit: string;
+  samples: number[];
+  detail?: Record<string, unknown>;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((left, right) => left - right);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+function figure(name: string, how: string, target: string, unit: string, samples: number[], met: (value: number) => boolean, detail?: Record<string, unknown>): Figure {
+  const value = median(samples);
+  return { name, how, target, met: met(value), median: value, min: Math.min(...samples), max: Math.max(...samples), unit, samples, ...(detail === undefined ? {} : { detail }) };
+}
+
+async function docker(...args: string[]): Promise<string> {
+  const { stdout } = await execFileAsync(DOCKER, args, { env: { ...process.env, DOCKER_BUILDKIT: '0' }, maxBuffer: 64 * 1024 * 1024 });
+  return stdout.trim();
+}
+
+async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const response = await fetch(url);
+      if (response.status === 200) {
+        await response.arrayBuffer();
+        return;
+      }
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`${url} did not answer within ${timeoutMs} ms.`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+async function timed(work: () => Promise<void>): Promise<number> {
+  const start = performance.now();
+  await work();
+  return performance.now() - start;
+}
+
+/** The backend as Docker Desktop runs it: a separate process serving the API on a unix socket. */
+class Backend {
+  private constructor(
+    readonly process: ChildProcess,
+    readonly socketPath: string,
+  ) {}
+
+  static async start(): Promise<Backend> {
+    const socketDirectory = mkdtempSync(path.join(os.tmpdir(), 'arm-runner-bench-'));
+    const socketPath = path.join(socketDirectory, 'backend.sock');
+    const child = spawn(process.execPath, [CLI, 'serve', '--socket', socketPath], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ARM_RUNNER_LOG_LEVEL: 'warn' } });
+    for (let attempt = 0; attempt < 200 && !existsSync(socketPath); attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    if (!existsSync(socketPath)) {
+      child.kill();
+      throw new Error('The backend did not create its socket within 10 s.');
+    }
+    return new Backend(child, socketPath);
+  }
+
+  async request(method: string, route: string, body?: unknown): Promise<unknown> {
+    const reply = await requestOverSocket(this.socketPath, method, route, body);
+    if (reply.status >= 400) {
+      throw new Error(`${method} ${route} failed with ${reply.status}: ${JSON.stringify(reply.body)}`);
+    }
+    return reply.body;
+  }
+
+  /** Starts a run and polls its task until the run is up, as the tab does but with a tighter interval. */
+  async run(image: string): Promise<RunResult> {
+    const { taskId } = (await this.request('POST', '/runs', { image })) as { taskId: string };
+    for (;;) {
+      const task = (await this.request('GET', `/tasks/${taskId}`)) as TaskInfo<RunResult>;
+      if (task.state === 'succeeded' && task.result !== undefined) {
+        return task.result;
+      }
+      if (task.state === 'failed') {
+        throw new Error(`The run of ${image} failed: ${task.error?.code} ${task.error?.message}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  }
+
+  rssBytes(): number {
+    const status = readFileSync(`/proc/${this.process.pid}/status`, 'utf8');
+    const kilobytes = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 'NaN');
+    return kilobytes * 1024;
+  }
+
+  stop(): void {
+    this.process.kill('SIGTERM');
+  }
+}
+
+/** The job done by hand: the two-line Dockerfile, docker build, docker run -p, then polling. */
+class ByHand {
+  private readonly context = mkdtempSync(path.join(os.tmpdir(), 'arm-runner-bench-context-'));
+  readonly tag = 'arm-runner-bench/by-hand:armv7';
+
+  constructor() {
+    mkdirSync(path.join(this.context, 'usr', 'bin'), { recursive: true });
+    copyFileSync(QEMU_BINARY, path.join(this.context, 'qemu-arm-static'));
+    writeFileSync(path.join(this.context, 'Dockerfile'), `FROM ${IMAGE}\nCOPY qemu-arm-static /usr/bin/qemu-arm-static\n`);
+  }
+
+  async build(): Promise<void> {
+    await docker('build', '-q', '--no-cache', '-t', this.tag, this.context);
+  }
+
+  /** Runs the image with port 80 on a free loopback port and waits for HTTP 200. Returns the container id. */
+  async runAndPoll(): Promise<string> {
+    const id = await docker('run', '-d', '-p', '127.0.0.1::80', this.tag);
+    const port = (await docker('port', id, '80/tcp')).split('\n')[0]?.split(':').pop();
+    await waitForHttp(`http://127.0.0.1:${port}/`);
+    return id;
+  }
+
+  async remove(containerId: string): Promise<void> {
+    await docker('rm', '-f', containerId);
+  }
+
+  async removeImage(): Promise<void> {
+    await docker('rmi', '-f', this.tag).catch(() => undefined);
+  }
+
+  cleanup(): void {
+    rmSync(this.context, { recursive: true, force: true });
+  }
+}
+
+async function removeAugmentedImage(engine: Docker, tag: string): Promise<void> {
+  try {
+    const inspect = await engine.getImage(tag).inspect();
+    if (inspect.Config.Labels?.['io.arm-runner.managed'] === 'true') {
+      await engine.getImage(tag).remove({ force: true });
+    }
+  } catch {
+    // Not there: nothing to remove.
+  }
+}
+
+async function compressedImageSize(engine: Docker, image: string): Promise<number> {
+  let size = 0;
+  const counter = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      size += chunk.length;
+      done();
+    },
+  });
+  await pipeline(await engine.getImage(image).get(), createGzip(), counter);
+  return size;
+}
+
+/** Sums the gzip size of the scripts and module preloads that index.html loads before first paint. */
+function uiWeight(): { bytes: number; files: string[] } {
+  const dist = path.join(ROOT, 'ui', 'dist');
+  const html = readFileSync(path.join(dist, 'index.html'), 'utf8');
+  const files = [...html.matchAll(/<(?:script[^>]*src|link[^>]*rel="modulepreload"[^>]*href)="([^"]+\.js)"/g)].map((match) => match[1] ?? '');
+  let bytes = 0;
+  for (const file of files) {
+    bytes += gzipSync(readFileSync(path.join(dist, file.replace(/^\.?\//, '')))).length;
+  }
+  return { bytes, files };
+}
+
+async function main(): Promise<void> {
+  const engine = new Docker();
+  await engine.ping().catch((error: unknown) => {
+    throw new Error(`The Docker engine is not reachable (${String(error)}). Run scripts/provision-engine.sh first.`);
+  });
+  for (const image of [IMAGE, TINY_IMAGE]) {
+    await engine.getImage(image).inspect().catch(() => {
+      throw new Error(`The fixture ${image} is missing. Run scripts/prepare-assets.sh first.`);
+    });
+  }
+
+  const backend = await Backend.start();
+  const byHand = new ByHand();
+  let registeredHandler = false;
+  const figures: Figure[] = [];
+  const runIds: string[] = [];
+
+  try {
+    const status = (await backend.request('GET', '/status')) as StatusResponse;
+    if (status.platforms.find((verdict) => verdict.platform === 'linux/arm/v7')?.code === 'cannot-run') {
+      await backend.request('POST', '/handlers', { arches: ['arm'], flags: 'F' });
+      registeredHandler = true;
+    }
+
+    // Cold: the augmented image is removed before each product run, and the
+    // by-hand image before each docker build. The backend keeps its tested
+    // verdict and image inspection between runs, as it does for a user.
+    const cold: number[] = [];
+    const coldProduct: number[] = [];
+    const coldManual: number[] = [];
+    let firstResult: RunResult | undefined;
+    for (let index = 0; index < REPEAT; index += 1) {
+      const productFirst = index % 2 === 0;
+      let product = 0;
+      let manual = 0;
+      const measureProduct = async (): Promise<void> => {
+        if (firstResult !== undefined) {
+          await removeAugmentedImage(engine, firstResult.augmentedImage);
+        }
+        product = await timed(async () => {
+          const result = await backend.run(IMAGE);
+          firstResult ??= result;
+          runIds.push(result.id);
+        });
+        await backend.request('DELETE', `/runs/${runIds.pop() ?? ''}`);
+      };
+      const measureManual = async (): Promise<void> => {
+        await byHand.removeImage();
+        let containerId = '';
+        manual = await timed(async () => {
+          await byHand.build();
+          containerId = await byHand.runAndPoll();
+        });
+        await byHand.remove(containerId);
+      };
+      if (productFirst) {
+        await measureProduct();
+        await measureManual();
+      } else {
+        await measureManual();
+        await measureProduct();
+      }
+      coldProduct.push(product);
+      coldManual.push(manual);
+      cold.push(product / manual);
+    }
+    figures.push(
+      figure('cold run', 'augment + run to the first HTTP 200, over docker build + docker run -p + poll', '<= 1.10', 'ratio', cold, (value) => value <= 1.1, {
+        productMs: coldProduct,
+        byHandMs: coldManual,
+      }),
+    );
+
+    // Warm: the augmented image exists; the by-hand image exists too.
+    const warm: number[] = [];
+    const warmProduct: number[] = [];
+    const warmManual: number[] = [];
+    let builds = 0;
+    await byHand.build();
+    await backend.run(IMAGE).then((result) => backend.request('DELETE', `/runs/${result.id}`));
+    for (let index = 0; index < REPEAT; index += 1) {
+      let product = 0;
+      let manual = 0;
+      const measureProduct = async (): Promise<void> => {
+        let result: RunResult | undefined;
+        product = await timed(async () => {
+          result = await backend.run(IMAGE);
+        });
+        if (result?.reusedAugmentedImage !== true) {
+          builds += 1;
+        }
+        await backend.request('DELETE', `/runs/${result?.id ?? ''}`);
+      };
+      const measureManual = async (): Promise<void> => {
+        let containerId = '';
+        manual = await timed(async () => {
+          containerId = await byHand.runAndPoll();
+        });
+        await byHand.remove(containerId);
+      };
+      if (index % 2 === 0) {
+        await measureProduct();
+        await measureManual();
+      } else {
+        await measureManual();
+        await measureProduct();
+      }
+      warmProduct.push(product);
+      warmManual.push(manual);
+      warm.push(product / manual);
+    }
+    figures.push(
+      figure('warm run', 'the same image again, over docker run -p + poll of the by-hand image', '<= 1.05 and 0 builds', 'ratio', warm, (value) => value <= 1.05 && builds === 0, {
+        productMs: warmProduct,
+        byHandMs: warmManual,
+        builds,
+      }),
+    );
+
+    // Status refresh, cached test, against one docker run --rm of a tiny image.
+    const refresh: number[] = [];
+    for (let index = 0; index < REPEAT; index += 1) {
+      const product = await timed(async () => {
+        await backend.request('GET', '/status');
+      });
+      const manual = await timed(async () => {
+        await docker('run', '--rm', TINY_IMAGE, '/bin/busybox', 'true');
+      });
+      refresh.push(product / manual);
+    }
+    figures.push(figure('status refresh', 'GET /status with cached tests, over one docker run --rm of a tiny image', '<= 1.0', 'ratio', refresh, (value) => value <= 1.0));
+
+    // Layer cost: what the augmented image adds, over the QEMU binary's size.
+    const run = await backend.run(IMAGE);
+    await backend.request('DELETE', `/runs/${run.id}`);
+    const augmented = await engine.getImage(run.augmentedImage).inspect();
+    const source = await engine.getImage(IMAGE).inspect();
+    const qemuBytes = readFileSync(QEMU_BINARY).length;
+    const layerCost = (augmented.Size - source.Size) / qemuBytes;
+    figures.push(
+      figure('layer cost', 'bytes the augmented image adds over its source, over the static QEMU binary', '1.00', 'ratio', [layerCost], (value) => Math.abs(value - 1) < 0.005, {
+        addedBytes: augmented.Size - source.Size,
+        qemuBytes,
+        layers: augmented.RootFS.Layers?.length ?? 0,
+        sourceLayers: source.RootFS.Layers?.length ?? 0,
+      }),
+    );
+
+    // Backend memory: idle RSS after 20 runs started and removed.
+    for (let index = 0; index < MEMORY_RUNS; index += 1) {
+      const result = await backend.run(IMAGE);
+      await backend.request('DELETE', `/runs/${result.id}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const rss = backend.rssBytes() / 1e6;
+    figures.push(figure('backend memory', `idle RSS of the backend process after ${MEMORY_RUNS} runs`, '<= 50 MB', 'MB', [rss], (value) => value <= 50));
+
+    const weight = uiWeight();
+    figures.push(figure('UI weight', 'gzip size of the JS that index.html loads before first paint', '<= 300 KB', 'KB', [weight.bytes / 1000], (value) => value <= 300, { files: weight.files }));
+
+    const hasExtensionImage = await engine
+      .getImage(EXTENSION_IMAGE)
+      .inspect()
+      .then(() => true)
+      .catch(() => false);
+    if (!hasExtensionImage) {
+      throw new Error(`The extension image ${EXTENSION_IMAGE} is missing. Run "make build-extension" first.`);
+    }
+    const compressed = (await compressedImageSize(engine, EXTENSION_IMAGE)) / 1e6;
+    figures.push(figure('extension image', `docker save ${EXTENSION_IMAGE} | gzip`, '<= 60 MB', 'MB', [compressed], (value) => value <= 60));
+
+  } finally {
+    for (const id of runIds) {
+      await backend.request('DELETE', `/runs/${id}`).catch(() => undefined);
+    }
+    await byHand.removeImage();
+    byHand.cleanup();
+    if (registeredHandler) {
+      await backend.request('DELETE', '/handlers/arm').catch(() => undefined);
+    }
+    backend.stop();
+  }
+
+  const results = {
+    date: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryGB: Math.round(os.totalmem() / 1e9), kernel: os.release() },
+    engine: (await engine.version()).Version,
+    repetitions: REPEAT,
+    figures,
+  };
+  mkdirSync(path.join(ROOT, 'bench'), { recursive: true });
+  writeFileSync(path.join(ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+
+  const rows = figures.map((entry) => [
+    entry.name,
+    entry.unit === 'ratio' ? entry.median.toFixed(2) : `${entry.median.toFixed(1)} ${entry.unit}`,
+    entry.samples.length > 1 ? `${entry.min.toFixed(2)}–${entry.max.toFixed(2)}` : '',
+    entry.target,
+    entry.met ? 'met' : 'NOT met',
+  ]);
+  const header = ['figure', 'median', 'range', 'target', ''];
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  for (const row of [header, ...rows]) {
+    process.stdout.write(`${row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()}\n`);
+  }
+  process.stdout.write(`\nbench/results.json written (${REPEAT} repetitions).\n`);
+}
+
+await main();
