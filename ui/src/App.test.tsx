@@ -408,4 +408,23 @@ describe('App', () => {
     releaseImages(IMAGES);
     expect(await screen.findByLabelText('Host port for 80/tcp')).toBeTruthy();
   });
+
+  it('offers the C flag as the fix for setuid programs', async () => {
+    const fake = renderApp({
+      'GET /status': () => status(),
+      'GET /runs': () => [RUN],
+      'GET /runs/335acf8c33c3': () => ({
+        ...RUN,
+        emulation: EMULATION,
+        warnings: [{ code: 'SETUID_WITHOUT_C_FLAG', message: 'The image contains 1 setuid file (/bin/su).', fix: 'Register with C and F.' }],
+      }),
+      'POST /handlers': () => [{ arch: 'arm', name: 'qemu-arm', outcome: 'replaced' }],
+    });
+    fireEvent.click(await screen.findByRole('button', { name: 'Register with C…' }));
+    const dialog = await screen.findByRole('dialog');
+    expect(within(dialog).getByRole<HTMLInputElement>('checkbox', { name: /C flag: setuid programs/ }).checked).toBe(true);
+
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Register' }));
+    await waitFor(() => expect(fake.calls.find((call) => call.method === 'POST' && call.url === '/handlers')?.data).toEqual({ arches: ['arm'], flags: 'CF' }));
+  });
 });

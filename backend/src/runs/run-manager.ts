@@ -29,7 +29,7 @@ import { interpreterFromCommand, readMachine, readMainCommand } from './evidence
 import { classifyEarlyExit, qemuUnsupportedFindings } from './failure.ts';
 import { parseExposedPorts, planPortBindings } from './ports.ts';
 
-const POLL_INTERVAL_MS = 150;
+const POLL_INTERVAL_MS = 50;
 const PROBE_TIMEOUT_MS = 1000;
 
 // QEMU_LOG=unimp makes QEMU print "Unsupported syscall: N" and similar lines
@@ -175,16 +175,22 @@ export class RunManager {
       throw fromEngineError(error, `start ${augmented.augmentedImage}`);
     }
 
+    // The evidence (uname -m through exec, the process list) is read while
+    // the endpoint is polled, so it adds no time to a run. Its reads never
+    // reject: a failed read gives null.
+    const evidence = this.emulationEvidence(container, verdict, augmented.qemuVersion);
+
     let info: RunInfo;
     try {
       info = await this.waitForEndpoint(container, request.image, request.waitSeconds, onStep, augmented.qemuVersion);
     } catch (error) {
+      await evidence;
       await this.discard(container, 'endpoint wait failed');
       throw explainWithFindings(error, checks.findings);
     }
 
     onStep('Reading emulation evidence');
-    const emulation = await this.emulationEvidence(container, verdict, augmented.qemuVersion);
+    const emulation = await evidence;
     const qemuFindings = qemuUnsupportedFindings(await this.readLogs(container, QEMU_REPORT_LINES));
     logger.info({ event: 'run.started', runId: info.id, image: request.image, platform: source.platform, endpoints: info.endpoints }, 'run started');
     return {

@@ -17,11 +17,14 @@ interface Props {
   open: boolean;
   onClose: () => void;
   onRegistered: () => void;
+  /** Starts with the C flag ticked, for a fix of setuid programs. */
+  withCredentials?: boolean;
 }
 
 /** Says what registering a handler changes on the engine's host, and registers it only after consent. */
-export function RegisterHandlerDialog({ api, arch, open, onClose, onRegistered }: Props) {
+export function RegisterHandlerDialog({ api, arch, open, onClose, onRegistered, withCredentials = false }: Props) {
   const [fixBinary, setFixBinary] = useState(true);
+  const [credentials, setCredentials] = useState(withCredentials);
   const [working, setWorking] = useState(false);
   const [error, setError] = useState<ApiError | undefined>(undefined);
   const name = `qemu-${arch}`;
@@ -29,7 +32,7 @@ export function RegisterHandlerDialog({ api, arch, open, onClose, onRegistered }
   const register = (): void => {
     setWorking(true);
     setError(undefined);
-    api.registerHandler({ arches: [arch], flags: fixBinary ? 'F' : '' }).then(
+    api.registerHandler({ arches: [arch], flags: `${credentials ? 'C' : ''}${fixBinary ? 'F' : ''}` }).then(
       (results) => {
         setWorking(false);
         api.toastSuccess(`${name}: ${results[0]?.outcome ?? 'done'}.`);
@@ -58,6 +61,14 @@ export function RegisterHandlerDialog({ api, arch, open, onClose, onRegistered }
             fixBinary
               ? 'F flag: the kernel keeps the bundled QEMU open, so plain and augmented images both run (recommended)'
               : 'No F flag: the kernel looks for QEMU inside each container, so only augmented images run'
+          }
+        />
+        <FormControlLabel
+          control={<Checkbox checked={credentials} onChange={(event) => setCredentials(event.target.checked)} />}
+          label={
+            credentials
+              ? 'C flag: setuid programs such as su and sudo gain their privileges under emulation (the kernel also sets O)'
+              : 'No C flag: setuid programs run without their privileges, so su and sudo fail'
           }
         />
         {error !== undefined && <Alert severity="error">{error.message}</Alert>}

@@ -17,6 +17,7 @@ import { toApiError, type ArmRunnerApi } from '../api/client.ts';
 import { cliEquivalent } from '../cliEquivalent.ts';
 import { usePolling } from '../hooks/usePolling.ts';
 import { FindingList } from './FindingList.tsx';
+import { RegisterHandlerDialog } from './RegisterHandlerDialog.tsx';
 
 const MODE_TEXT: Record<RunEmulation['mode'], string> = {
   'native': 'runs natively',
@@ -56,6 +57,7 @@ interface Props {
 /** Renders one run: image, state, endpoint links, emulation evidence and actions. */
 export function RunCard({ api, run, onChanged }: Props) {
   const [details, setDetails] = useState<RunDetails | undefined>(undefined);
+  const [registering, setRegistering] = useState<'plain' | 'credentials' | undefined>(undefined);
   const [showLogs, setShowLogs] = useState(false);
   const [showCli, setShowCli] = useState(false);
   const [acting, setActing] = useState(false);
@@ -127,7 +129,38 @@ export function RunCard({ api, run, onChanged }: Props) {
             {describeEvidence(details.emulation)}
           </Typography>
         )}
-        {details !== undefined && <FindingList findings={details.warnings} />}
+        {details !== undefined && (
+          <FindingList
+            findings={details.warnings}
+            actionFor={(finding) => {
+              if (finding.code === 'SETUID_WITHOUT_C_FLAG') {
+                return (
+                  <Button color="inherit" size="small" onClick={() => setRegistering('credentials')}>
+                    Register with C…
+                  </Button>
+                );
+              }
+              if (finding.code === 'HANDLER_GONE') {
+                return (
+                  <Button color="inherit" size="small" onClick={() => setRegistering('plain')}>
+                    Register handler…
+                  </Button>
+                );
+              }
+              return null;
+            }}
+          />
+        )}
+        {registering !== undefined && (
+          <RegisterHandlerDialog
+            api={api}
+            arch={run.platform === 'linux/arm64' ? 'aarch64' : 'arm'}
+            open
+            withCredentials={registering === 'credentials'}
+            onClose={() => setRegistering(undefined)}
+            onRegistered={() => setRegistering(undefined)}
+          />
+        )}
         {showLogs && <RunLogs api={api} runId={run.id} />}
       </CardContent>
       <CardActions>
