@@ -38,7 +38,7 @@ describe.each([
         } else {
           expect(thrown).toBeInstanceOf(ArmRunnerError);
           expect((thrown as ArmRunnerError).code).toBe('INVALID_REQUEST');
-          expect((thrown as ArmRunnerError).message.startsWith(`The ${subject} is invalid.`)).toBe(true);
+          expect((thrown as ArmRunnerError).message.startsWith(`Invalid ${subject}: `)).toBe(true);
         }
       }),
       options,

@@ -5,8 +5,8 @@ import { ArmRunnerError } from './errors.ts';
 export function parseOrThrow<Schema extends z.ZodType>(schema: Schema, value: unknown, subject: string): z.output<Schema> {
   const parsed = schema.safeParse(value ?? {});
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || subject}: ${issue.message}`).join('; ');
-    throw new ArmRunnerError('INVALID_REQUEST', `The ${subject} is invalid. ${problems}`);
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || subject}: ${issue.message.replace(/\.$/, '')}`).join('; ');
+    throw new ArmRunnerError('INVALID_REQUEST', `Invalid ${subject}: ${problems}. Correct these fields and send it again; docs/api.md lists every field.`);
   }
   return parsed.data;
 }

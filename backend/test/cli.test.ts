@@ -108,7 +108,7 @@ describe('arm-runner CLI', () => {
     expect(JSON.parse(tail.stderr)).toMatchObject({ code: 'INVALID_REQUEST' });
 
     const empty = await cli('run', '', '--json');
-    expect(JSON.parse(empty.stderr)).toMatchObject({ code: 'INVALID_REQUEST', message: 'The run request is invalid. image: Image reference is empty.' });
+    expect(JSON.parse(empty.stderr)).toMatchObject({ code: 'INVALID_REQUEST', message: 'Invalid run request: image: Image reference is empty. Correct these fields and send it again; docs/api.md lists every field.' });
 
     const address = await cli('run', FIXTURES.armv7, '--publish', '127.0.0.1:8080:80', '--json');
     expect(JSON.parse(address.stderr)).toMatchObject({ code: 'INVALID_PORT' });

@@ -63,7 +63,8 @@ export async function resolveSourceImage(
       throw new ArmRunnerError(
         'IMAGE_NOT_FOUND',
         `Image ${reference}${assumedTag} was not found in the engine. ARM Runner runs local images only. ` +
-          `Check the name, or pull the ARM platform you want first, for example "docker pull --platform ${requested ?? 'linux/arm/v7'} ${reference}".`,
+          `Check the name, or pull the ARM platform you want first: "npx arm-runner pull ${reference} --platform ${requested ?? 'linux/arm/v7'}" ` +
+          'takes exactly that platform and moves no tag.',
       );
     }
     throw fromEngineError(error, `inspect image ${reference}`);

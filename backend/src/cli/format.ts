@@ -104,7 +104,7 @@ export function formatImageCheck(check: ImageCheck): string {
   const lines = [`Image ${check.reference} (${check.platform}), ${check.imageId.slice(0, 19)}`];
   lines.push(`  command:    ${program.command.join(' ') || '(none)'}`);
   for (const step of program.steps) {
-    lines.push(`  ${step.kind.padEnd(11)} ${step.path}${step.detail === undefined ? '' : ` (${step.detail})`}`);
+    lines.push(`  ${`${step.kind}:`.padEnd(11)} ${step.path}${step.detail === undefined ? '' : ` (${step.detail})`}`);
   }
   if (program.elf !== null) {
     const elf = program.elf;

@@ -161,7 +161,14 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON')
     .action(
       action(async (image: string, options: { platform?: string; json?: boolean }) =>
-        withServices(async (services) => print(await services.runs.check(image, options.platform), options.json, formatImageCheck)),
+        withServices(async (services) => {
+          const check = await services.runs.check(image, options.platform);
+          print(check, options.json, formatImageCheck);
+          // Exit status 1 when a run would be refused, so scripts and CI can gate on it.
+          if (check.blocking !== undefined) {
+            process.exitCode = 1;
+          }
+        }),
       ),
     );
 
@@ -280,7 +287,7 @@ export function buildProgram(): Command {
     .description("Register or remove QEMU's binfmt_misc handlers on the engine's host (until it restarts).");
   handlers
     .command('install')
-    .description('Register handlers from the bundled static QEMU. Already registered ones are left as they are.')
+    .description('Register handlers from the bundled static QEMU. One registered with the same interpreter and flags is left as it is; one with other flags is replaced.')
     .argument('<arches>', 'arm, arm64, or both as arm,arm64')
     .option('--flags <letters>', 'binfmt_misc flags: F (default) runs plain images too; "" makes only augmented images run', 'F')
     .option('--json', 'print JSON')

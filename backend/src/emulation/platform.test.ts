@@ -11,6 +11,9 @@ describe('parsePlatform', () => {
     ['linux/arm64/v8', 'linux/arm64'],
     ['arm64', 'linux/arm64'],
     ['linux/arm', 'linux/arm/v7'],
+    ['armv7', 'linux/arm/v7'],
+    ['armv6l', 'linux/arm/v6'],
+    ['aarch64', 'linux/arm64'],
   ])('accepts %s', (input, expected) => {
     expect(parsePlatform(input)).toBe(expected);
   });

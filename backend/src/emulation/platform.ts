@@ -14,6 +14,12 @@ const PLATFORM_ALIASES: Record<string, ArmPlatform> = {
   'arm64': 'linux/arm64',
   'arm64/v8': 'linux/arm64',
   'linux/aarch64': 'linux/arm64',
+  'aarch64': 'linux/arm64',
+  // Names that image tags and uname -m use, which users often type.
+  'armv6': 'linux/arm/v6',
+  'armv6l': 'linux/arm/v6',
+  'armv7': 'linux/arm/v7',
+  'armv7l': 'linux/arm/v7',
 };
 
 /** Parses a user's platform such as `linux/arm/v7` or `arm64` into a canonical ARM platform. */
@@ -24,7 +30,8 @@ export function parsePlatform(input: string): ArmPlatform {
   if (platform === undefined) {
     throw new ArmRunnerError(
       'INVALID_PLATFORM',
-      `"${input}" is not an ARM platform ARM Runner can emulate. Use one of ${ARM_PLATFORMS.join(', ')}.`,
+      `"${input}" is not an ARM platform ARM Runner can emulate. Use one of ${ARM_PLATFORMS.join(', ')} ` +
+        '(short forms: arm/v6, armv6, arm/v7, armv7, arm, arm64, aarch64).',
     );
   }
   return platform;

@@ -57,19 +57,26 @@ describe('classifyEarlyExit', () => {
 
 describe('qemuUnsupportedFindings', () => {
   it('collects distinct syscalls and ioctls', () => {
-    const findings = qemuUnsupportedFindings('Unsupported syscall: 999\nUnsupported syscall: 999\nUnsupported syscall: 4000\nUnsupported ioctl: cmd=0x5401\n');
+    const findings = qemuUnsupportedFindings('Unsupported syscall: 999\nUnsupported syscall: 999\nUnsupported syscall: 4000\nUnsupported ioctl: cmd=0x5401\n', 'arm');
     expect(findings.map((finding) => finding.code)).toEqual(['UNSUPPORTED_SYSCALL', 'UNSUPPORTED_IOCTL']);
     expect(findings[0]?.message).toContain('999, 4000');
     expect(findings[1]?.message).toContain('0x5401');
   });
 
+  it('leaves out what C libraries probe at start', () => {
+    expect(qemuUnsupportedFindings('Unsupported syscall: 398\nUnsupported syscall: 435\n', 'arm')).toEqual([]);
+    expect(qemuUnsupportedFindings('Unsupported syscall: 293\n', 'aarch64')).toEqual([]);
+    // 293 is another call on 32-bit ARM, so it is reported there.
+    expect(qemuUnsupportedFindings('Unsupported syscall: 293\n', 'arm')).toHaveLength(1);
+  });
+
   it('caps a long list', () => {
     const output = Array.from({ length: 15 }, (_, index) => `Unsupported syscall: ${index}`).join('\n');
-    expect(qemuUnsupportedFindings(output)[0]?.message).toContain('and 5 more');
+    expect(qemuUnsupportedFindings(output, 'aarch64')[0]?.message).toContain('and 5 more');
   });
 
   it('finds nothing in clean output', () => {
-    expect(qemuUnsupportedFindings('httpd started\n')).toEqual([]);
+    expect(qemuUnsupportedFindings('httpd started\n', 'arm')).toEqual([]);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { Finding } from '@arm-runner/contract';
+import type { Finding, QemuArch } from '@arm-runner/contract';
 import { ArmRunnerError } from '../errors.ts';
 
 /** How many log lines an error keeps as detail. */
@@ -88,16 +88,28 @@ export function classifyEarlyExit({ imageReference, exitCode, output, qemuVersio
   );
 }
 
+// System calls that glibc and musl try at start and do without when they get
+// ENOSYS, so QEMU 7.2's report of them is no sign of a problem: rseq (398 on
+// 32-bit ARM, 293 on AArch64) and clone3 (435 on both).
+const PROBED_SYSCALLS: Record<QemuArch, Set<string>> = {
+  arm: new Set(['398', '435']),
+  aarch64: new Set(['293', '435']),
+};
+
 /**
  * Finds QEMU's reports of system calls and ioctls it does not implement, which
  * it prints when QEMU_LOG includes "unimp". The program goes on, but gets
- * ENOSYS or EINVAL where real hardware would work.
+ * ENOSYS or EINVAL where real hardware would work. System calls that C
+ * libraries probe at start are left out for the given emulator.
  */
-export function qemuUnsupportedFindings(output: string): Finding[] {
+export function qemuUnsupportedFindings(output: string, arch: QemuArch): Finding[] {
   const syscalls = new Set<string>();
   const ioctls = new Set<string>();
   for (const match of output.matchAll(/Unsupported syscall: (\d+)/g)) {
-    syscalls.add(match[1] ?? '');
+    const number = match[1] ?? '';
+    if (!PROBED_SYSCALLS[arch].has(number)) {
+      syscalls.add(number);
+    }
   }
   for (const match of output.matchAll(/Unsupported ioctl: cmd=(0x[0-9a-f]+)/gi)) {
     ioctls.add(match[1] ?? '');

@@ -6,6 +6,7 @@ import {
   type ImageCheck,
   type ImageInspection,
   type ParsedRunRequest,
+  type QemuArch,
   type PlatformVerdict,
   type PublishedPort,
   type RunDetails,
@@ -19,7 +20,7 @@ import { ArmRunnerError } from '../errors.ts';
 import { fromEngineError } from '../engine/engine-errors.ts';
 import { LABELS, managedLabels, roleFilter } from '../engine/labels.ts';
 import { demuxDockerStream } from '../engine/streams.ts';
-import { platformEnvironment } from '../emulation/platform.ts';
+import { emulatorFor, platformEnvironment } from '../emulation/platform.ts';
 import { inspectImage } from '../inspect/image-inspector.ts';
 import { runChecksFor } from '../inspect/run-findings.ts';
 import type { StatusService } from '../emulation/status-service.ts';
@@ -182,7 +183,7 @@ export class RunManager {
 
     let info: RunInfo;
     try {
-      info = await this.waitForEndpoint(container, request.image, request.waitSeconds, onStep, augmented.qemuVersion);
+      info = await this.waitForEndpoint(container, request.image, request.waitSeconds, onStep, augmented.qemuVersion, emulatorFor(source.platform));
     } catch (error) {
       await evidence;
       await this.discard(container, 'endpoint wait failed');
@@ -191,7 +192,7 @@ export class RunManager {
 
     onStep('Reading emulation evidence');
     const emulation = await evidence;
-    const qemuFindings = qemuUnsupportedFindings(await this.readLogs(container, QEMU_REPORT_LINES));
+    const qemuFindings = qemuUnsupportedFindings(await this.readLogs(container, QEMU_REPORT_LINES), emulatorFor(source.platform));
     logger.info({ event: 'run.started', runId: info.id, image: request.image, platform: source.platform, endpoints: info.endpoints }, 'run started');
     return {
       ...info,
@@ -276,6 +277,7 @@ export class RunManager {
     waitSeconds: number,
     onStep: StepReporter,
     qemuVersion: string,
+    qemuArch: QemuArch,
   ): Promise<RunInfo> {
     const deadline = Date.now() + waitSeconds * 1000;
     let announced = false;
@@ -303,7 +305,7 @@ export class RunManager {
 
       if (Date.now() >= deadline) {
         const logs = await this.readLogs(container, QEMU_REPORT_LINES);
-        const qemuReports = qemuUnsupportedFindings(logs).map((finding) => ` ${finding.message}`).join('');
+        const qemuReports = qemuUnsupportedFindings(logs, qemuArch).map((finding) => ` ${finding.message}`).join('');
         throw new ArmRunnerError(
           'ENDPOINT_TIMEOUT',
           `The program in ${imageReference} started but did not answer HTTP at ${endpoint} within ${waitSeconds} s. ` +
@@ -413,7 +415,7 @@ export class RunManager {
     const inspect = await container.inspect();
     const info = this.runInfoFromInspect(inspect);
     if (!inspect.State.Running) {
-      return { ...info, warnings: qemuUnsupportedFindings(await this.readLogs(container, QEMU_REPORT_LINES)) };
+      return { ...info, warnings: qemuUnsupportedFindings(await this.readLogs(container, QEMU_REPORT_LINES), emulatorFor(info.platform)) };
     }
     const engine = await this.status.engine();
     const verdict = await this.status.testedVerdict(info.platform, engine, await this.status.binfmt());
@@ -424,7 +426,7 @@ export class RunManager {
       // the container fails until a handler is registered again.
       warnings.push({ code: 'HANDLER_GONE', message: `The handler this run started under is gone. ${verdict.message}`, ...(verdict.fix === undefined ? {} : { fix: verdict.fix }) });
     }
-    warnings.push(...qemuUnsupportedFindings(await this.readLogs(container, QEMU_REPORT_LINES)));
+    warnings.push(...qemuUnsupportedFindings(await this.readLogs(container, QEMU_REPORT_LINES), emulatorFor(info.platform)));
     return { ...info, emulation: await this.emulationEvidence(container, verdict, qemuVersion ?? ''), verdict, warnings };
   }
 
