@@ -73,7 +73,7 @@ async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void> {
       // Not listening yet.
     }
     if (Date.now() > deadline) {
-      throw new Error(`${url} did not answer within ${timeoutMs} ms.`);
+      throw new Error(`${url} did not respond within ${timeoutMs} ms.`);
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
@@ -146,7 +146,6 @@ class ByHand {
   readonly tag = 'arm-runner-bench/by-hand:armv7';
 
   constructor() {
-    mkdirSync(path.join(this.context, 'usr', 'bin'), { recursive: true });
     copyFileSync(QEMU_BINARY, path.join(this.context, 'qemu-arm-static'));
     writeFileSync(path.join(this.context, 'Dockerfile'), `FROM ${IMAGE}\nCOPY qemu-arm-static /usr/bin/qemu-arm-static\n`);
   }
