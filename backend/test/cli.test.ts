@@ -98,6 +98,21 @@ describe('arm-runner CLI', () => {
     expect(await allContainerIds(engine.services.docker)).toEqual(before);
   });
 
+  it('serve has no TCP listener without a token', async () => {
+    const serve = await cli('serve', '--port', '8787');
+    expect(serve.exitCode).not.toBe(0);
+    expect(serve.stderr).toContain("unknown option '--port'");
+  });
+
+  it('check exits with 1 when a run would be refused', async () => {
+    const refused = await cli('check', FIXTURES.armhfBinaryInArm64, '--json');
+    expect(refused.exitCode).toBe(1);
+    expect((JSON.parse(refused.stdout) as { blocking?: { code: string } }).blocking?.code).toBe('WRONG_EMULATOR');
+
+    const fine = await cli('check', FIXTURES.armv7, '--json');
+    expect(fine.exitCode).toBe(0);
+  });
+
   it('invalid option values name the option', async () => {
     const wait = await cli('run', FIXTURES.armv7, '--wait', '0', '--json');
     expect(wait.exitCode).not.toBe(0);

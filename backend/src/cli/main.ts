@@ -238,17 +238,13 @@ export function buildProgram(): Command {
 
   program
     .command('serve')
-    .description('Serve the JSON API: on a unix socket (Docker Desktop) or on a loopback TCP port (standalone).')
+    .description('Serve the JSON API on a unix socket, as Docker Desktop runs the backend. For a browser, use "ui", which requires a token.')
     .addOption(new Option('--socket <path>', 'unix socket path').env('ARM_RUNNER_SOCKET'))
-    .option('--port <port>', 'loopback TCP port instead of a socket')
     .action(
-      action(async (options: { socket?: string; port?: string }) => {
+      action(async (options: { socket?: string }) => {
         const services = await createServices({ bundleDirectory: bundleDirectory(), sampleArchivePath: sampleArchive() });
         const app = buildServer(services);
-        const target =
-          options.port !== undefined
-            ? { host: '127.0.0.1', port: Number(options.port) }
-            : { socketPath: options.socket ?? '/run/guest-services/backend.sock' };
+        const target = { socketPath: options.socket ?? '/run/guest-services/backend.sock' };
         const address = await listen(app, target);
         logger.info({ event: 'server.listening', address }, 'ARM Runner backend listening');
         const shutdown = (signal: string): void => {
