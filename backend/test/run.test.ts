@@ -208,7 +208,7 @@ describe('engine with handlers without the F flag', () => {
 
   it('unknown image gets a clear error', async () => {
     const error = await expectRunError(request('arm-runner-fixture/does-not-exist:1'), 'IMAGE_NOT_FOUND');
-    expect(error.message).toContain('docker pull');
+    expect(error.message).toContain('npx arm-runner pull arm-runner-fixture/does-not-exist:1 --platform linux/arm/v7');
   });
 
   it('image without EXPOSE needs a port', async () => {
