@@ -98,6 +98,18 @@ describe('arm-runner CLI', () => {
     expect(await allContainerIds(engine.services.docker)).toEqual(before);
   });
 
+  it('cleanup lists first and needs a kind', async () => {
+    const none = await cli('cleanup', '--json');
+    expect(none.exitCode).not.toBe(0);
+    expect(JSON.parse(none.stderr)).toMatchObject({ code: 'INVALID_REQUEST' });
+
+    const before = await allContainerIds(engine.services.docker);
+    const listed = await cli('cleanup', '--runs', '--images');
+    expect(listed.exitCode).toBe(0);
+    expect(listed.stdout).toMatch(/Nothing was removed|Nothing to remove/);
+    expect(await allContainerIds(engine.services.docker)).toEqual(before);
+  });
+
   it('serve has no TCP listener without a token', async () => {
     const serve = await cli('serve', '--port', '8787');
     expect(serve.exitCode).not.toBe(0);

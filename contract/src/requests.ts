@@ -68,6 +68,15 @@ export const StatusQuerySchema = z
   })
   .strict();
 
+export const CleanupRequestSchema = z
+  .object({
+    /** Remove ARM Runner's runs (their containers). */
+    runs: z.boolean().default(false),
+    /** Remove the augmented, probe and helper images ARM Runner made. */
+    images: z.boolean().default(false),
+  })
+  .strict();
+
 export const LogsQuerySchema = z
   .object({
     tail: z.coerce.number().int().min(1).max(10_000).default(200),
@@ -76,6 +85,7 @@ export const LogsQuerySchema = z
 
 export type PortMapping = z.input<typeof PortMappingSchema>;
 export type HandlerInstallRequest = z.input<typeof HandlerInstallRequestSchema>;
+export type CleanupRequest = z.output<typeof CleanupRequestSchema>;
 export type RunRequest = z.input<typeof RunRequestSchema>;
 export type ParsedRunRequest = z.output<typeof RunRequestSchema>;
 export type AugmentRequest = z.input<typeof AugmentRequestSchema>;

@@ -243,3 +243,20 @@ export interface ImageCheck {
   /** Set when a run of this image would be refused before starting, with the reason. */
   blocking?: ApiError;
 }
+
+/** One container or image that a cleanup lists or removed. */
+export interface CleanupItem {
+  id: string;
+  name: string;
+  /** For a run, its image and state; for an image, its role. */
+  detail: string;
+  outcome?: 'removed' | 'kept';
+  /** Why an item was kept. */
+  reason?: string;
+}
+
+/** What a cleanup removes. Only containers and images with ARM Runner's labels are listed. */
+export interface CleanupPlan {
+  runs: CleanupItem[];
+  images: CleanupItem[];
+}

@@ -9,6 +9,8 @@ export const ROUTES = {
   images: '/images',
   imagePull: '/images/pull',
   imageCheck: '/images/check',
+  cleanupPlan: '/cleanup/plan',
+  cleanup: '/cleanup',
   sample: '/sample',
   handlers: '/handlers',
 } as const;

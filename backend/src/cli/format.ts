@@ -1,4 +1,4 @@
-import type { Finding, ImageCheck, ProbeResult, PullResult, RunInfo, RunResult, StatusResponse } from '@arm-runner/contract';
+import type { CleanupItem, CleanupPlan, Finding, ImageCheck, ProbeResult, PullResult, RunInfo, RunResult, StatusResponse } from '@arm-runner/contract';
 
 const MODE_TEXT = {
   'native': 'runs natively',
@@ -118,4 +118,19 @@ export function formatImageCheck(check: ImageCheck): string {
   }
   lines.push(...findingLines(check.findings, '  '));
   return lines.join('\n');
+}
+
+export function formatCleanupPlan(plan: CleanupPlan): string {
+  const items = [...plan.runs.map((run) => `  run    ${run.id}  ${run.name} (${run.detail})`), ...plan.images.map((image) => `  image  ${image.name} (${image.detail})`)];
+  if (items.length === 0) {
+    return 'ARM Runner created nothing of that kind. Nothing to remove.';
+  }
+  return ['These would be removed:', ...items, 'Nothing was removed. Run the same command with --yes to remove them.'].join('\n');
+}
+
+export function formatCleanupResult(items: CleanupItem[]): string {
+  if (items.length === 0) {
+    return 'Nothing to remove.';
+  }
+  return items.map((item) => `${item.outcome === 'removed' ? 'removed' : 'kept   '}  ${item.name}${item.reason === undefined ? '' : `: ${item.reason}`}`).join('\n');
 }

@@ -4,6 +4,8 @@ import { Command, Option } from 'commander';
 import { PullRequestSchema, RunRequestSchema, type ApiError } from '@arm-runner/contract';
 import { ArmRunnerError, toArmRunnerError } from '../errors.ts';
 import { makeBundle } from '../bundle/make-bundle.ts';
+import { applyCleanup, planCleanup } from '../cleanup/cleanup.ts';
+import { removeLeftoverContainers } from '../engine/leftovers.ts';
 import { createEngineClient } from '../engine/client.ts';
 import { layerStatusPrinter, pullPlatform } from '../images/platform-pull.ts';
 import { buildServer, listen } from '../http/server.ts';
@@ -14,7 +16,7 @@ import { ensureSampleImage } from '../sample/sample-image.ts';
 import { createServices, type Services } from '../services.ts';
 import { startStandaloneServer } from '../standalone/standalone-server.ts';
 import { parseOrThrow } from '../validation.ts';
-import { formatImageCheck, formatPullResult, formatRunList, formatRunResult, formatStatus } from './format.ts';
+import { formatCleanupPlan, formatCleanupResult, formatImageCheck, formatPullResult, formatRunList, formatRunResult, formatStatus } from './format.ts';
 import backendPackage from '../../package.json' with { type: 'json' };
 
 // The CLI bundle lives in backend/dist/, so the repository root is two levels up.
@@ -130,6 +132,17 @@ async function withServices(work: (services: Services) => Promise<void>): Promis
   await work(await createServices({ bundleDirectory: bundleDirectory(), sampleArchivePath: sampleArchive() }));
 }
 
+// Builds, probes and inspections take seconds, so a short-lived container
+// older than this belongs to a process that was stopped mid-work.
+const LEFTOVER_AGE_MS = 10 * 60 * 1000;
+
+/** Removes what an interrupted backend left behind. A failure is logged, never fatal to the start. */
+async function removeLeftovers(services: Services): Promise<void> {
+  await removeLeftoverContainers(services.docker, LEFTOVER_AGE_MS).catch((error: unknown) => {
+    logger.warn({ event: 'leftover.cleanup-failed', err: error }, 'could not look for leftover containers');
+  });
+}
+
 export function buildProgram(): Command {
   const program = new Command('arm-runner')
     .description('Run ARM (arm/v6, arm/v7, arm64) container images on an x86 Docker engine through QEMU.')
@@ -179,6 +192,29 @@ export function buildProgram(): Command {
     .option('--platform <platform>', 'ARM platform to pull (required): linux/arm/v6, linux/arm/v7 or linux/arm64')
     .option('--json', 'print JSON')
     .action(action(async (reference: string, options: PullOptions) => pullImage(reference, options)));
+
+  program
+    .command('cleanup')
+    .description("Remove what ARM Runner created: its runs, its images, or both. Lists them first; removes only with --yes.")
+    .option('--runs', "ARM Runner's runs (containers with its labels)")
+    .option('--images', 'the augmented, probe and helper images ARM Runner made')
+    .option('--yes', 'remove what the list shows')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (options: { runs?: boolean; images?: boolean; yes?: boolean; json?: boolean }) => {
+        if (options.runs !== true && options.images !== true) {
+          throw new ArmRunnerError('INVALID_REQUEST', 'Say what to remove: --runs, --images or both. Nothing else is ever removed.');
+        }
+        await withServices(async (services) => {
+          const plan = await planCleanup(services.docker, { runs: options.runs === true, images: options.images === true });
+          if (options.yes !== true) {
+            print(plan, options.json, formatCleanupPlan);
+            return;
+          }
+          print(await applyCleanup(services.docker, plan), options.json, formatCleanupResult);
+        });
+      }),
+    );
 
   program
     .command('sample')
@@ -243,6 +279,7 @@ export function buildProgram(): Command {
     .action(
       action(async (options: { socket?: string }) => {
         const services = await createServices({ bundleDirectory: bundleDirectory(), sampleArchivePath: sampleArchive() });
+        await removeLeftovers(services);
         const app = buildServer(services);
         const target = { socketPath: options.socket ?? '/run/guest-services/backend.sock' };
         const address = await listen(app, target);
@@ -263,6 +300,7 @@ export function buildProgram(): Command {
     .action(
       action(async (options: { port: string }) => {
         const services = await createServices({ bundleDirectory: bundleDirectory(), sampleArchivePath: sampleArchive() });
+        await removeLeftovers(services);
         const server = await startStandaloneServer(services, {
           uiDirectory: process.env.ARM_RUNNER_UI_DIR ?? path.join(repositoryRoot, 'ui', 'dist'),
           port: wholeNumberOption(options.port, '--port', 0, 65535),

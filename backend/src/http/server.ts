@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyReply } from 'fastify';
 import { z } from 'zod';
 import {
   AugmentRequestSchema,
+  CleanupRequestSchema,
   HandlerInstallRequestSchema,
   LogsQuerySchema,
   PullRequestSchema,
@@ -12,6 +13,7 @@ import {
   type ApiError,
 } from '@arm-runner/contract';
 import { ArmRunnerError, toArmRunnerError } from '../errors.ts';
+import { applyCleanup, planCleanup } from '../cleanup/cleanup.ts';
 import { resolveSourceImage } from '../augment/source-image.ts';
 import { parseFlags } from '../emulation/handler-registrar.ts';
 import { listArmImages } from '../images/image-catalog.ts';
@@ -89,12 +91,22 @@ export function registerApiRoutes(app: App, services: Services, prefix = ''): vo
     const { id } = parseOrThrow(IdParams, request.params, 'task id');
     const task = services.tasks.get(id);
     if (task === undefined) {
-      throw new ArmRunnerError('TASK_NOT_FOUND', `Task ${id} was not found. Tasks are kept in memory and are gone after a backend restart.`);
+      throw new ArmRunnerError('TASK_NOT_FOUND', `Task ${id} was not found. Tasks are kept in memory, so a backend restart interrupts them: a run the task had started is in the runs list, and anything else can be started again.`);
     }
     return task;
   });
 
   app.get(`${prefix}${ROUTES.images}`, async () => listArmImages(services.docker, (await services.status.engine()).architecture));
+
+  app.post(`${prefix}${ROUTES.cleanupPlan}`, async (request) => {
+    const body = parseOrThrow(CleanupRequestSchema, request.body, 'cleanup request');
+    return planCleanup(services.docker, body);
+  });
+
+  app.post(`${prefix}${ROUTES.cleanup}`, async (request) => {
+    const body = parseOrThrow(CleanupRequestSchema, request.body, 'cleanup request');
+    return applyCleanup(services.docker, await planCleanup(services.docker, body));
+  });
 
   app.post(`${prefix}${ROUTES.imageCheck}`, async (request) => {
     const body = parseOrThrow(AugmentRequestSchema, request.body, 'image check request');

@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import type { ImageInspection } from '@arm-runner/contract';
 import { ArmRunnerError } from '../errors.ts';
 import { engineMessage, engineStatusCode, fromEngineError } from '../engine/engine-errors.ts';
-import { LABELS, managedLabels, roleFilter } from '../engine/labels.ts';
+import { LABELS, managedLabels } from '../engine/labels.ts';
 import { logger } from '../log.ts';
 import { readFirstArchiveFile } from './archive-file.ts';
 import { indexArchive, type ArchiveIndex } from './archive-index.ts';
@@ -53,20 +53,6 @@ export async function inspectImage(docker: Docker, image: string, options: Inspe
       logger.warn({ event: 'inspect.remove-failed', containerId: container.id, err: error }, 'could not remove the inspection container');
     });
   }
-}
-
-/**
- * Removes inspection containers that a stopped backend left behind. Call it
- * only when no inspection is running, for example at startup, because it
- * cannot tell a leftover from a container in use.
- */
-export async function removeLeftoverInspectContainers(docker: Docker): Promise<number> {
-  const containers = await docker.listContainers({ all: true, filters: { label: roleFilter('inspect') } });
-  for (const container of containers) {
-    await docker.getContainer(container.Id).remove({ force: true });
-    logger.info({ event: 'inspect.leftover-removed', containerId: container.Id }, 'removed a leftover inspection container');
-  }
-  return containers.length;
 }
 
 async function inspectImageConfig(docker: Docker, image: string): Promise<Docker.ImageInspectInfo> {

@@ -1,0 +1,140 @@
+import type { ParsedRunRequest, RunResult, TaskInfo } from '@arm-runner/contract';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { augmentedImageTag, parseImageReference } from '../src/augment/reference.ts';
+import { applyCleanup, planCleanup } from '../src/cleanup/cleanup.ts';
+import { LABELS, managedLabels } from '../src/engine/labels.ts';
+import { removeLeftoverContainers } from '../src/engine/leftovers.ts';
+import { buildServer } from '../src/http/server.ts';
+import { setArmHandlers } from './rig/binfmt-rig.ts';
+import { setUpEngineTest } from './rig/engine-test-context.ts';
+import { FIXTURES, connectToEngine, fetchText } from './rig/engine-rig.ts';
+
+function request(image: string): ParsedRunRequest {
+  return { image, publish: [], exposeOnLan: false, waitSeconds: 60 };
+}
+
+const engine = setUpEngineTest();
+
+beforeAll(() => setArmHandlers({ arm: 'F' }));
+
+describe('double requests', () => {
+  it('two identical runs at once share one build', async () => {
+    const tag = augmentedImageTag(parseImageReference(FIXTURES.armv6), 'linux/arm/v6');
+    const existing = await engine.services.docker
+      .getImage(tag)
+      .inspect()
+      .catch(() => undefined);
+    if (existing?.Config.Labels?.[LABELS.managed] === 'true') {
+      await engine.services.docker.getImage(tag).remove({ force: true });
+    }
+
+    const [first, second] = await Promise.all([engine.services.runs.start(request(FIXTURES.armv6)), engine.services.runs.start(request(FIXTURES.armv6))]);
+    expect(first.id).not.toBe(second.id);
+    expect(first.augmentedImage).toBe(tag);
+    expect(second.augmentedImage).toBe(tag);
+    expect(await fetchText(first.endpoints[0] ?? '')).toContain('ARM Runner fixture');
+    expect(await fetchText(second.endpoints[0] ?? '')).toContain('ARM Runner fixture');
+
+    // One build: both runs use the same image, and only one augmented image exists for the source.
+    const [firstInspect, secondInspect] = await Promise.all([
+      engine.services.docker.getContainer(first.containerId).inspect(),
+      engine.services.docker.getContainer(second.containerId).inspect(),
+    ]);
+    expect(firstInspect.Image).toBe(secondInspect.Image);
+    const augmented = await engine.services.docker.listImages({
+      filters: { label: [`${LABELS.role}=augmented-image`, `${LABELS.sourceImageId}=${first.sourceImageId}`] },
+    });
+    expect(augmented).toHaveLength(1);
+  });
+});
+
+describe('backend restart', () => {
+  it('removes containers an interrupted process left, and nothing else', async () => {
+    const docker = engine.services.docker;
+    const leftover = await docker.createContainer({ Image: FIXTURES.armv7, Labels: { ...managedLabels('augment-build') } });
+    const foreign = await docker.createContainer({ Image: FIXTURES.armv7, Labels: { 'io.example.owner': 'someone else' } });
+    const run = await engine.services.runs.start(request(FIXTURES.armv7));
+    try {
+      expect(await removeLeftoverContainers(docker, 0)).toBeGreaterThanOrEqual(1);
+
+      await expect(docker.getContainer(leftover.id).inspect()).rejects.toMatchObject({ statusCode: 404 });
+      expect((await docker.getContainer(foreign.id).inspect()).Id).toBe(foreign.id);
+      expect((await docker.getContainer(run.containerId).inspect()).State.Running).toBe(true);
+    } finally {
+      await engine.services.runs.remove(run.id);
+      await docker.getContainer(foreign.id).remove({ force: true });
+      await docker.getContainer(leftover.id).remove({ force: true }).catch(() => undefined);
+    }
+  });
+
+  it('a task from before the restart is reported, not left pending', async () => {
+    const before = buildServer(engine.services);
+    const accepted = await before.inject({ method: 'POST', url: '/runs', payload: { image: FIXTURES.armv7 } });
+    expect(accepted.statusCode).toBe(202);
+    const { taskId } = accepted.json<{ taskId: string }>();
+    let task = (await before.inject({ method: 'GET', url: `/tasks/${taskId}` })).json<TaskInfo<RunResult>>();
+    for (let attempt = 0; attempt < 300 && task.state === 'running'; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      task = (await before.inject({ method: 'GET', url: `/tasks/${taskId}` })).json<TaskInfo<RunResult>>();
+    }
+    expect(task.state).toBe('succeeded');
+
+    // A new backend process has new services and no memory of the task.
+    const restarted = buildServer(await connectToEngine());
+    const reply = await restarted.inject({ method: 'GET', url: `/tasks/${taskId}` });
+    expect(reply.statusCode).toBe(404);
+    expect(reply.json<{ code: string }>().code).toBe('TASK_NOT_FOUND');
+    expect(reply.json<{ message: string }>().message).toContain('restart');
+
+    // The run that task started is found again from its labels.
+    const runs = (await restarted.inject({ method: 'GET', url: '/runs' })).json<{ id: string }[]>();
+    expect(runs.map((run) => run.id)).toContain(task.result?.id);
+    await before.close();
+    await restarted.close();
+  });
+});
+
+describe('cleanup', () => {
+  it('lists and removes only what ARM Runner created', async () => {
+    const docker = engine.services.docker;
+    const run = await engine.services.runs.start(request(FIXTURES.armv7));
+    const foreign = await docker.createContainer({ Image: FIXTURES.armv7, Labels: { 'io.example.owner': 'someone else' } });
+    await docker.getImage(FIXTURES.armv7).tag({ repo: 'arm-runner-test/user-tag', tag: 'keep' });
+    try {
+      const plan = await planCleanup(docker, { runs: true, images: true });
+      expect(plan.runs.map((item) => item.id)).toContain(run.id);
+      expect(plan.runs.map((item) => item.id)).not.toContain(foreign.id.slice(0, 12));
+      const imageNames = plan.images.flatMap((item) => item.name.split(', '));
+      expect(imageNames).toContain(run.augmentedImage);
+      expect(imageNames.filter((name) => name.startsWith('arm-runner-fixture/'))).toEqual([]);
+      expect(imageNames).not.toContain('arm-runner-test/user-tag:keep');
+      for (const item of plan.images) {
+        const labels = (await docker.getImage(item.id).inspect()).Config.Labels ?? {};
+        expect(labels[LABELS.managed], item.name).toBe('true');
+      }
+      // Listing removes nothing.
+      expect((await docker.getContainer(run.containerId).inspect()).State.Running).toBe(true);
+
+      // Only this test's run is applied, so that runs made before the test stay.
+      const results = await applyCleanup(docker, { runs: plan.runs.filter((item) => item.id === run.id), images: [] });
+      expect(results).toEqual([expect.objectContaining({ id: run.id, outcome: 'removed' })]);
+      await expect(docker.getContainer(run.containerId).inspect()).rejects.toMatchObject({ statusCode: 404 });
+      expect((await docker.getContainer(foreign.id).inspect()).Id).toBe(foreign.id);
+      expect((await docker.getImage('arm-runner-test/user-tag:keep').inspect()).Id).toBe((await docker.getImage(FIXTURES.armv7).inspect()).Id);
+    } finally {
+      await docker.getContainer(foreign.id).remove({ force: true });
+      await docker.getImage('arm-runner-test/user-tag:keep').remove();
+    }
+  });
+
+  it('an image a run uses is kept with the reason', async () => {
+    const run = await engine.services.runs.start(request(FIXTURES.armv7));
+    const plan = await planCleanup(engine.services.docker, { runs: false, images: true });
+    const augmented = plan.images.filter((item) => item.name.includes(run.augmentedImage));
+    const results = await applyCleanup(engine.services.docker, { runs: [], images: augmented });
+    expect(results[0]?.outcome).toBe('kept');
+    expect(results[0]?.reason).toBeTruthy();
+    expect((await engine.services.docker.getContainer(run.containerId).inspect()).State.Running).toBe(true);
+    await engine.services.runs.remove(run.id);
+  });
+});
