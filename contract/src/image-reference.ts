@@ -32,6 +32,10 @@ export function checkImageReference(input: string): ImageReferenceCheck {
   if (IMAGE_ID.test(input)) {
     return { ok: true, reference: { path: '', imageId: input } };
   }
+  // ".." as a whole part is never valid, so a path traversal gets its own reason.
+  if (/(^|[/:@])\.\.([/:@]|$)/.test(input)) {
+    return { ok: false, reason: 'it contains ".." as a path part, which no registry, repository name or tag may be' };
+  }
 
   let rest = input;
   let digest: string | undefined;
