@@ -17,7 +17,7 @@ const execFileAsync = promisify(execFile);
 
 /**
  * A unix socket that forwards to the engine's socket and can be stopped and
- * started again, so that the backend sees the engine go away and come back
+ * started again, so that the backend loses the engine and come back
  * without stopping the engine that other tests share.
  */
 class EngineSocketProxy {
@@ -91,7 +91,7 @@ describe('engine down', () => {
     const runs = await app.inject({ method: 'GET', url: '/runs' });
     expect(runs.json<ApiError>().code).toBe('ENGINE_UNREACHABLE');
 
-    // The same backend, with no restart, works again once the engine answers.
+    // The same backend, with no restart, works again once the engine responds.
     await proxy.start();
     const back = await app.inject({ method: 'GET', url: '/status' });
     expect(back.statusCode).toBe(200);
