@@ -17,8 +17,8 @@ const execFileAsync = promisify(execFile);
 
 /**
  * A unix socket that forwards to the engine's socket and can be stopped and
- * started again, so that the backend loses the engine and come back
- * without stopping the engine that other tests share.
+ * started again. The backend then loses the engine and gets it back, while
+ * the engine itself, which other tests share, keeps running.
  */
 class EngineSocketProxy {
   private server: net.Server | undefined;

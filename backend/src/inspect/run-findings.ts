@@ -2,7 +2,7 @@ import type { Finding, FindingCode, ImageInspection, InspectionFindingCode, Plat
 import { ArmRunnerError } from '../errors.ts';
 import { emulatorFor } from '../emulation/platform.ts';
 
-// How each inspection finding shows up next to a run. The architecture
+// The finding code that each inspection finding gets next to a run. The architecture
 // mismatch is absent because it stops the run instead.
 const RUN_FINDING_CODES: Record<Exclude<InspectionFindingCode, 'architecture-mismatch' | 'setuid-files'>, FindingCode> = {
   'no-command': 'PROGRAM_NOT_RUNNABLE',
