@@ -11,7 +11,7 @@ import { setUpEngineTest } from './rig/engine-test-context.ts';
 import { FIXTURES, allContainerIds } from './rig/engine-rig.ts';
 
 // Bad input through the API edge, as the tab and the CLI send it, against the
-// real engine. Every row must give its error code with a message that says
+// real engine. Every row must give its error code with a message that states
 // what to do, and leave the engine's containers and images as they were.
 
 const engine = setUpEngineTest();

@@ -52,7 +52,7 @@ interface CachedTests {
 /**
  * Runs a tiny static ARM program through the engine for each platform, once
  * as a plain image and once with the bundled QEMU added, so that a verdict
- * says what the engine did rather than what the handler table suggests.
+ * reports what the engine did rather than what the handler table suggests.
  * Results are cached until the handler table changes or a refresh is asked for.
  */
 export class VerdictTester {
