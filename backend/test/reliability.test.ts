@@ -138,3 +138,29 @@ describe('cleanup', () => {
     await engine.services.runs.remove(run.id);
   });
 });
+
+describe('large logs', () => {
+  it('are streamed and cut to the last MiB', async () => {
+    const docker = engine.services.docker;
+    // A native busybox stands in for a run, so that writing 30 MB takes no emulation time.
+    const container = await docker.createContainer({
+      Image: FIXTURES.native,
+      Cmd: ['/bin/busybox', 'sh', '-c', "head -c 30000000 /dev/zero | tr '\\0' a; echo; echo END"],
+      Labels: { ...managedLabels('run'), [LABELS.sourceImage]: 'large-logs-test', [LABELS.platform]: 'linux/arm/v7' },
+    });
+    try {
+      await container.start();
+      await container.wait();
+
+      const logs = await engine.services.runs.logs(container.id.slice(0, 12), 10_000);
+      expect(logs.truncated).toBe(true);
+      expect(Buffer.byteLength(logs.text)).toBe(1024 * 1024);
+      expect(logs.text.endsWith('a\nEND\n')).toBe(true);
+
+      const short = await engine.services.runs.logs(container.id.slice(0, 12), 1);
+      expect(short).toEqual({ text: 'END\n', truncated: false });
+    } finally {
+      await container.remove({ force: true });
+    }
+  });
+});

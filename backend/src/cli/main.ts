@@ -253,7 +253,11 @@ export function buildProgram(): Command {
       action(async (id: string, options: { tail: string }) =>
         withServices(async (services) => {
           const tail = wholeNumberOption(options.tail, '--tail', 1, 10_000);
-          process.stdout.write(await services.runs.logs(id, tail));
+          const logs = await services.runs.logs(id, tail);
+          if (logs.truncated) {
+            process.stderr.write('… older output was cut: only the last MB of these lines is shown.\n');
+          }
+          process.stdout.write(logs.text);
         }),
       ),
     );

@@ -126,3 +126,75 @@ export async function followPullProgress(
     });
   });
 }
+
+/** The end of a container's output, cut to a byte limit. */
+export interface LogTail {
+  text: string;
+  /** True when older output was dropped to stay within the byte limit. */
+  truncated: boolean;
+}
+
+/**
+ * Streams the last `tail` lines of a container's output (both streams, in
+ * the order the engine sent them) and keeps only their last `maxBytes`
+ * bytes, so that a huge log never has to fit in memory.
+ */
+export async function readLogTail(docker: Docker, containerId: string, tail: number, maxBytes: number): Promise<LogTail> {
+  const stream = await new Promise<NodeJS.ReadableStream>((resolve, reject) => {
+    docker.modem.dial(
+      {
+        path: `/containers/${encodeURIComponent(containerId)}/logs?`,
+        method: 'GET',
+        options: { stdout: true, stderr: true, follow: false, tail },
+        isStream: true,
+        statusCodes: { 200: true, 404: 'no such container', 500: 'server error' },
+      },
+      (error: unknown, result: unknown) => (error ? reject(error as Error) : resolve(result as NodeJS.ReadableStream)),
+    );
+  });
+
+  const kept: Buffer[] = [];
+  let keptBytes = 0;
+  let truncated = false;
+  let pending = Buffer.alloc(0);
+  const keep = (payload: Buffer): void => {
+    kept.push(payload);
+    keptBytes += payload.length;
+    while (keptBytes > maxBytes && kept.length > 0) {
+      const first = kept[0] as Buffer;
+      const excess = keptBytes - maxBytes;
+      truncated = true;
+      if (first.length <= excess) {
+        kept.shift();
+        keptBytes -= first.length;
+      } else {
+        kept[0] = first.subarray(excess);
+        keptBytes -= excess;
+      }
+    }
+  };
+
+  // Frames are an 8-byte header (stream type, 3 zero bytes, big-endian size)
+  // and the payload. Payloads are passed on as they arrive, even split ones.
+  let remainingPayload = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    let data = pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk;
+    pending = Buffer.alloc(0);
+    while (data.length > 0) {
+      if (remainingPayload > 0) {
+        const part = data.subarray(0, remainingPayload);
+        keep(Buffer.from(part));
+        remainingPayload -= part.length;
+        data = data.subarray(part.length);
+        continue;
+      }
+      if (data.length < 8) {
+        pending = Buffer.from(data);
+        break;
+      }
+      remainingPayload = data.readUInt32BE(4);
+      data = data.subarray(8);
+    }
+  }
+  return { text: Buffer.concat(kept).toString('utf8'), truncated };
+}

@@ -153,7 +153,8 @@ export function registerApiRoutes(app: App, services: Services, prefix = ''): vo
   app.get(`${prefix}/runs/:id/logs`, async (request) => {
     const { id } = parseOrThrow(IdParams, request.params, 'run id');
     const { tail } = parseOrThrow(LogsQuerySchema, request.query, 'logs query');
-    return { logs: await services.runs.logs(id, tail) };
+    const logs = await services.runs.logs(id, tail);
+    return { logs: logs.text, truncated: logs.truncated };
   });
 
   app.post(`${prefix}/runs/:id/stop`, async (request) => {

@@ -19,7 +19,7 @@ import { resolveSourceImage } from '../augment/source-image.ts';
 import { ArmRunnerError } from '../errors.ts';
 import { fromEngineError } from '../engine/engine-errors.ts';
 import { LABELS, managedLabels, roleFilter } from '../engine/labels.ts';
-import { demuxDockerStream } from '../engine/streams.ts';
+import { readLogTail, type LogTail } from '../engine/streams.ts';
 import { emulatorFor, platformEnvironment } from '../emulation/platform.ts';
 import { inspectImage } from '../inspect/image-inspector.ts';
 import { runChecksFor } from '../inspect/run-findings.ts';
@@ -37,6 +37,8 @@ const PROBE_TIMEOUT_MS = 1000;
 // to the program's standard error, where they become findings. It adds no
 // output for programs that use only what QEMU implements.
 const DIAGNOSTIC_ENVIRONMENT = ['QEMU_LOG=unimp'];
+/** The most log bytes read at once. Older output beyond it is dropped while streaming. */
+const LOG_BYTES_MAX = 1024 * 1024;
 /** How many log lines are scanned for QEMU's reports after a run comes up. */
 const QEMU_REPORT_LINES = 500;
 
@@ -360,8 +362,7 @@ export class RunManager {
   }
 
   private async readLogs(container: Docker.Container, tail: number): Promise<string> {
-    const buffer = (await container.logs({ stdout: true, stderr: true, follow: false, tail }));
-    return demuxDockerStream(buffer).combined;
+    return (await readLogTail(this.docker, container.id, tail, LOG_BYTES_MAX)).text;
   }
 
   async list(): Promise<RunInfo[]> {
@@ -430,9 +431,14 @@ export class RunManager {
     return { ...info, emulation: await this.emulationEvidence(container, verdict, qemuVersion ?? ''), verdict, warnings };
   }
 
-  async logs(idOrName: string, tail: number): Promise<string> {
+  /** Returns the last `tail` lines of a run's output, cut to LOG_BYTES_MAX bytes. */
+  async logs(idOrName: string, tail: number): Promise<LogTail> {
     const container = await this.find(idOrName);
-    return this.readLogs(container, tail);
+    try {
+      return await readLogTail(this.docker, container.id, tail, LOG_BYTES_MAX);
+    } catch (error) {
+      throw fromEngineError(error, `read the logs of run ${idOrName}`);
+    }
   }
 
   async stop(idOrName: string): Promise<RunInfo> {
