@@ -149,7 +149,7 @@ export async function readLogTail(docker: Docker, containerId: string, tail: num
         isStream: true,
         statusCodes: { 200: true, 404: 'no such container', 500: 'server error' },
       },
-      (error: unknown, result: unknown) => (error ? reject(error as Error) : resolve(result as NodeJS.ReadableStream)),
+      (error: Error | null, result: unknown) => (error ? reject(error) : resolve(result as NodeJS.ReadableStream)),
     );
   });
 
