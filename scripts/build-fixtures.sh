@@ -115,9 +115,10 @@ make_image arm64 arm64 "" arm-runner-fixture/httpd:arm64 fixture-httpd-arm64.tar
 make_image armhf arm v7 arm-runner-fixture/httpd-noexpose:armv7 fixture-httpd-noexpose-armv7.tar "ARM Runner fixture without EXPOSE (linux/arm/v7)" ""
 # An image for the engine's own architecture, which needs no emulation.
 make_image "$native" "$native" "" "arm-runner-fixture/httpd:$native" "fixture-httpd-$native.tar" "ARM Runner fixture ($native)" 80
-# An image whose config claims riscv64, a platform ARM Runner does not emulate.
-# Its content is the armhf busybox, because only the config is checked.
+# Images whose config claims riscv64 or s390x, platforms ARM Runner does not
+# emulate. Their content is the armhf busybox, because only the config is checked.
 make_image armhf riscv64 "" arm-runner-fixture/config-riscv64:test fixture-config-riscv64.tar "ARM Runner fixture (config says riscv64)" 80
+make_image armhf s390x "" arm-runner-fixture/config-s390x:test fixture-config-s390x.tar "ARM Runner fixture (config says s390x)" 80
 # Images for the file inspection: a script entrypoint, a setuid program run by
 # a non-root user, and two configs that name the wrong platform for their
 # armhf (ARMv7) busybox.

@@ -75,6 +75,7 @@ describe('bad run requests', () => {
     ['image that exists nowhere', () => ({ image: 'arm-runner-fixture/nowhere:1' }), 'IMAGE_NOT_FOUND', /arm-runner pull/],
     ['amd64 image', () => ({ image: FIXTURES.native }), 'RUNS_NATIVELY', /docker run/],
     ['riscv64 image', () => ({ image: FIXTURES.riscv64 }), 'UNSUPPORTED_PLATFORM', /linux\/arm\/v6, linux\/arm\/v7 and linux\/arm64/],
+    ['s390x image', () => ({ image: FIXTURES.s390x }), 'UNSUPPORTED_PLATFORM', /linux\/s390x/],
     ['platform the image is not', () => ({ image: FIXTURES.armv7, platform: 'linux/arm64' }), 'PLATFORM_MISMATCH', /not linux\/arm64/],
     ['busy host port', () => ({ image: FIXTURES.armv7, publish: [{ containerPort: 80, hostPort: busyPort }] }), 'PORT_BUSY', /port/i],
     ['host port out of range', () => ({ image: FIXTURES.armv7, publish: [{ containerPort: 80, hostPort: 70000 }] }), 'INVALID_REQUEST', /hostPort/],

@@ -166,7 +166,7 @@ describe('engine with handlers without the F flag', () => {
   it('logs and stop work on a run', async () => {
     const run = await engine.services.runs.start(request(FIXTURES.armv7));
     await fetchText(run.endpoints[0] ?? '');
-    expect(await engine.services.runs.logs(run.id, 50)).toMatch(/response:200/);
+    expect((await engine.services.runs.logs(run.id, 50)).text).toMatch(/response:200/);
     const stopped = await engine.services.runs.stop(run.id);
     expect(stopped.state).toBe('exited');
     await engine.services.runs.remove(run.id);

@@ -22,6 +22,7 @@ export const FIXTURES = {
   sample: 'arm-runner-sample:armv7',
   native: `arm-runner-fixture/httpd:${process.arch === 'arm64' ? 'arm64' : 'amd64'}`,
   riscv64: 'arm-runner-fixture/config-riscv64:test',
+  s390x: 'arm-runner-fixture/config-s390x:test',
   entrypointScript: 'arm-runner-fixture/entrypoint-script:armv7',
   setuid: 'arm-runner-fixture/setuid:armv7',
   v7BinaryInArmv6: 'arm-runner-fixture/v7-binary:armv6',
