@@ -163,6 +163,14 @@ describe('program built for another CPU than the config says', () => {
     expect(await allContainerIds(engine.services.docker)).toEqual(before);
   });
 
+  it('is reported before a missing handler', async () => {
+    // With no qemu-aarch64 handler, registering one would still not make this image run.
+    setArmHandlers({ arm: 'F' });
+    const error = await runError(request(FIXTURES.armhfBinaryInArm64));
+    expect(error.code).toBe('WRONG_EMULATOR');
+    setArmHandlers({ arm: 'F', aarch64: 'F' });
+  });
+
   it('is refused before any container starts, naming both', async () => {
     const before = await allContainerIds(engine.services.docker);
     const error = await runError(request(FIXTURES.armhfBinaryInArm64));

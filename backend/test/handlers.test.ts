@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseFlags } from '../src/emulation/handler-registrar.ts';
 import type { Services } from '../src/services.ts';
 import { readArmEntries, restoreArmEntries, setArmHandlers, type SavedEntry } from './rig/binfmt-rig.ts';
 import { FIXTURES, connectToEngine, runPlain } from './rig/engine-rig.ts';
@@ -32,6 +33,13 @@ describe('handler registration through the helper', () => {
     const plain = await runPlain(services.docker, FIXTURES.armv7, ['/bin/uname', '-m']);
     expect(plain.exitCode).toBe(0);
     expect(plain.output.trim()).toBe('armv7l');
+  });
+
+  it('treats a second install of C and F as already registered', async () => {
+    const flags = parseFlags('CF');
+    expect((await services.handlers.install(['arm'], flags))[0]?.outcome).toBe('replaced');
+    expect(await services.handlers.install(['arm'], flags)).toEqual([{ arch: 'arm', name: 'qemu-arm', outcome: 'already-registered' }]);
+    expect((await services.handlers.install(['arm'], ['F']))[0]?.outcome).toBe('replaced');
   });
 
   it('treats a second install as already registered', async () => {

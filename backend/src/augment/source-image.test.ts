@@ -27,4 +27,11 @@ describe('localPlatformMismatchError', () => {
     expect(error.message).not.toContain('arm-runner pull');
     expect(error.message).toContain('Choose --platform linux/arm64');
   });
+
+  it('offers build or load for an image that came from no registry', () => {
+    const reference = 'arm-runner-fixture/httpd:armv7';
+    const error = localPlatformMismatchError(reference, parseImageReference(reference), 'linux/arm/v7', 'linux/arm64', false);
+    expect(error.message).not.toContain('arm-runner pull');
+    expect(error.message).toContain('build or load an image that is linux/arm64');
+  });
 });

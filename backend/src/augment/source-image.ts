@@ -21,16 +21,24 @@ export interface SourceImage {
  * --platform cannot pick another platform from it. For a reference with a
  * repository, the message gives the pull command that fetches the right one.
  */
-export function localPlatformMismatchError(reference: string, parsed: ImageReference, actual: string, requested: ArmPlatform): ArmRunnerError {
+export function localPlatformMismatchError(
+  reference: string,
+  parsed: ImageReference,
+  actual: string,
+  requested: ArmPlatform,
+  fromRegistry = true,
+): ArmRunnerError {
   const kind = parsed.imageId === undefined ? 'local tag' : 'local image id';
   const steps: string[] = [];
-  if (parsed.imageId === undefined) {
+  // A pull only helps for an image that came from a registry. An image that
+  // was built or loaded here has no registry to pull another platform from.
+  if (parsed.imageId === undefined && fromRegistry) {
     steps.push(`pull that platform with "arm-runner pull ${reference} --platform ${requested}", which creates no tag, and run the digest reference it prints`);
   }
   if (isArmPlatform(actual)) {
     steps.push(`choose --platform ${actual}`);
   }
-  steps.push(`use an image that is ${requested}`);
+  steps.push(fromRegistry ? `use an image that is ${requested}` : `build or load an image that is ${requested}`);
   const remedy = `${steps.join(', or ')}.`;
   return new ArmRunnerError(
     'PLATFORM_MISMATCH',
@@ -80,7 +88,8 @@ export async function resolveSourceImage(
   if (requested !== undefined) {
     const actual = classifyImagePlatform(inspect.Os, inspect.Architecture, variant, '');
     if (actual.kind !== 'arm' || actual.platform !== requested) {
-      throw localPlatformMismatchError(reference, parsed, actual.kind === 'arm' ? actual.platform : actual.description, requested);
+      const fromRegistry = (inspect.RepoDigests ?? []).length > 0;
+      throw localPlatformMismatchError(reference, parsed, actual.kind === 'arm' ? actual.platform : actual.description, requested, fromRegistry);
     }
   }
   if (classified.kind === 'native') {

@@ -23,6 +23,11 @@ describe('parseFlags', () => {
   it('rejects unknown letters', () => {
     expect(() => parseFlags('FX')).toThrow(/Unknown binfmt_misc flag X/);
   });
+
+  it('adds O to C, as the kernel does', () => {
+    expect(parseFlags('CF')).toEqual(['O', 'C', 'F']);
+    expect(parseFlags('C')).toEqual(['O', 'C']);
+  });
 });
 
 describe('registerLine', () => {

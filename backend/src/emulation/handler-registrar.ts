@@ -43,6 +43,11 @@ export function parseFlags(input: string): string[] {
   if (unknown.length > 0) {
     throw new ArmRunnerError('INVALID_REQUEST', `Unknown binfmt_misc flag ${unknown.join(', ')}. Use letters from P, O, C and F.`);
   }
+  // The kernel sets O whenever C is given (credentials are taken from the open
+  // binary), so C alone would never match the registered entry again.
+  if (flags.includes('C') && !flags.includes('O')) {
+    flags.push('O');
+  }
   return VALID_FLAGS.filter((flag) => flags.includes(flag));
 }
 

@@ -150,14 +150,16 @@ export class RunManager {
 
     onStep(`Checking binfmt_misc handlers for ${source.platform}`);
     const verdict = await this.status.testedVerdict(source.platform, engine, await this.status.binfmt());
-    if (verdict.code === 'cannot-run') {
-      throw new ArmRunnerError('NO_HANDLER', `${verdict.message} ${verdict.fix ?? ''}`.trim());
-    }
 
+    // A program for another CPU than the config says is reported first,
+    // because registering a handler would not make it run.
     onStep(`Reading the program files of ${request.image}`);
     const checks = runChecksFor(request.image, await this.inspect(source.id), verdict);
     if (checks.blocking !== undefined) {
       throw checks.blocking;
+    }
+    if (verdict.code === 'cannot-run') {
+      throw new ArmRunnerError('NO_HANDLER', `${verdict.message} ${verdict.fix ?? ''}`.trim());
     }
 
     const augmented = await this.augmenter.ensure(source, onStep, this.status.extraInterpreterPaths(verdict));
