@@ -267,6 +267,15 @@ describe('ports', () => {
     }
   });
 
+  it('host port below 1024 is published where the engine allows it', async () => {
+    // This engine runs as root, so it binds ports below 1024. A rootless engine
+    // refuses them, and that refusal maps to INVALID_PORT (engine-errors.test.ts).
+    const run = await engine.services.runs.start(request(FIXTURES.armv7, { publish: [{ containerPort: 80, hostPort: 1023, protocol: 'tcp' }] }));
+    expect(run.ports.map((entry) => entry.hostPort)).toEqual([1023]);
+    expect(await fetchText('http://127.0.0.1:1023/')).toContain('ARM Runner fixture');
+    await engine.services.runs.remove(run.id);
+  });
+
   it('exposed port gets a free loopback port of 1024 or more', async () => {
     const run = await engine.services.runs.start(request(FIXTURES.armv7));
     expect(run.ports).toHaveLength(1);

@@ -1,3 +1,7 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { ParsedRunRequest, RunResult, TaskInfo } from '@arm-runner/contract';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { augmentedImageTag, parseImageReference } from '../src/augment/reference.ts';
@@ -7,7 +11,8 @@ import { removeLeftoverContainers } from '../src/engine/leftovers.ts';
 import { buildServer } from '../src/http/server.ts';
 import { setArmHandlers } from './rig/binfmt-rig.ts';
 import { setUpEngineTest } from './rig/engine-test-context.ts';
-import { FIXTURES, connectToEngine, fetchText } from './rig/engine-rig.ts';
+import { CLI_PATH, FIXTURES, connectToEngine, fetchText } from './rig/engine-rig.ts';
+import { requestOverSocket } from './rig/socket-client.ts';
 
 function request(image: string): ParsedRunRequest {
   return { image, publish: [], exposeOnLan: false, waitSeconds: 60 };
@@ -161,6 +166,68 @@ describe('large logs', () => {
       expect(short).toEqual({ text: 'END\n', truncated: false });
     } finally {
       await container.remove({ force: true });
+    }
+  });
+});
+
+describe('backend killed during a build', () => {
+  it('leaves nothing half made, and the run works after a restart', async () => {
+    const docker = engine.services.docker;
+    const directory = mkdtempSync(path.join(os.tmpdir(), 'arm-runner-kill-'));
+    const socketPath = path.join(directory, 'backend.sock');
+    const tag = augmentedImageTag(parseImageReference(FIXTURES.setuid), 'linux/arm/v7');
+    await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
+
+    // Leftovers of any age go at start, because this test's backend runs alone.
+    const env = { ...process.env, ARM_RUNNER_LEFTOVER_AGE_SECONDS: '0', ARM_RUNNER_LOG_LEVEL: 'error' };
+    const startBackend = async (): Promise<ChildProcess> => {
+      const child = spawn(process.execPath, [CLI_PATH, 'serve', '--socket', socketPath], { stdio: 'ignore', env });
+      for (let attempt = 0; attempt < 200 && !existsSync(socketPath); attempt += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(existsSync(socketPath)).toBe(true);
+      return child;
+    };
+
+    try {
+      const first = await startBackend();
+      const accepted = await requestOverSocket(socketPath, 'POST', '/runs', { image: FIXTURES.setuid });
+      const { taskId } = accepted.body as { taskId: string };
+      let task = (await requestOverSocket(socketPath, 'GET', `/tasks/${taskId}`)).body as TaskInfo<RunResult>;
+      for (let attempt = 0; attempt < 1000 && !task.step.startsWith('Building') && task.state === 'running'; attempt += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        task = (await requestOverSocket(socketPath, 'GET', `/tasks/${taskId}`)).body as TaskInfo<RunResult>;
+      }
+      expect(task.step).toMatch(/^Building/);
+      first.kill('SIGKILL');
+      await new Promise((resolve) => first.once('exit', resolve));
+      rmSync(socketPath, { force: true });
+
+      const second = await startBackend();
+      try {
+        const lost = await requestOverSocket(socketPath, 'GET', `/tasks/${taskId}`);
+        expect(lost.status).toBe(404);
+        expect((lost.body as { message: string }).message).toContain('restart');
+        const builds = await docker.listContainers({ all: true, filters: { label: [`${LABELS.managed}=true`, `${LABELS.role}=augment-build`] } });
+        expect(builds).toEqual([]);
+
+        // The same run works from the restarted backend.
+        const again = await requestOverSocket(socketPath, 'POST', '/runs', { image: FIXTURES.setuid });
+        const againId = (again.body as { taskId: string }).taskId;
+        let result = (await requestOverSocket(socketPath, 'GET', `/tasks/${againId}`)).body as TaskInfo<RunResult>;
+        for (let attempt = 0; attempt < 600 && result.state === 'running'; attempt += 1) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          result = (await requestOverSocket(socketPath, 'GET', `/tasks/${againId}`)).body as TaskInfo<RunResult>;
+        }
+        expect(result.error).toBeUndefined();
+        expect(result.state).toBe('succeeded');
+        expect(await fetchText(result.result?.endpoints[0] ?? '')).toContain('ARM Runner fixture');
+      } finally {
+        second.kill('SIGTERM');
+        await new Promise((resolve) => second.once('exit', resolve));
+      }
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
     }
   });
 });

@@ -134,11 +134,18 @@ async function withServices(work: (services: Services) => Promise<void>): Promis
 
 // Builds, probes and inspections take seconds, so a short-lived container
 // older than this belongs to a process that was stopped mid-work.
-const LEFTOVER_AGE_MS = 10 * 60 * 1000;
+// ARM_RUNNER_LEFTOVER_AGE_SECONDS changes it, for a backend that is known to
+// run alone on its engine.
+const DEFAULT_LEFTOVER_AGE_SECONDS = 600;
+
+function leftoverAgeMs(): number {
+  const configured = Number(process.env.ARM_RUNNER_LEFTOVER_AGE_SECONDS ?? DEFAULT_LEFTOVER_AGE_SECONDS);
+  return (Number.isFinite(configured) && configured >= 0 ? configured : DEFAULT_LEFTOVER_AGE_SECONDS) * 1000;
+}
 
 /** Removes what an interrupted backend left behind. A failure is logged, never fatal to the start. */
 async function removeLeftovers(services: Services): Promise<void> {
-  await removeLeftoverContainers(services.docker, LEFTOVER_AGE_MS).catch((error: unknown) => {
+  await removeLeftoverContainers(services.docker, leftoverAgeMs()).catch((error: unknown) => {
     logger.warn({ event: 'leftover.cleanup-failed', err: error }, 'could not look for leftover containers');
   });
 }

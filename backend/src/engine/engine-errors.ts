@@ -52,5 +52,18 @@ export function fromEngineError(error: unknown, context: string): ArmRunnerError
     );
   }
 
+  // Rootless engines cannot bind host ports below 1024 unless the host allows
+  // it, and report "cannot expose privileged port" or a bind permission error.
+  if (/privileged port|bind: permission denied/i.test(message)) {
+    const port = /privileged port (\d{1,5})/i.exec(message)?.[1] ?? /:(\d{1,5}): bind/i.exec(message)?.[1];
+    const subject = port === undefined ? 'a host port below 1024' : `host port ${port}`;
+    return new ArmRunnerError(
+      'INVALID_PORT',
+      `The engine refuses to publish ${subject}: a rootless engine cannot bind ports below 1024. ` +
+        'Choose a host port of 1024 or more, or leave it empty so that the engine picks a free one.',
+      message,
+    );
+  }
+
   return new ArmRunnerError('ENGINE_ERROR', `The Docker engine failed to ${context}.`, message);
 }
