@@ -427,4 +427,25 @@ describe('App', () => {
     fireEvent.click(within(dialog).getByRole('button', { name: 'Register' }));
     await waitFor(() => expect(fake.calls.find((call) => call.method === 'POST' && call.url === '/handlers')?.data).toEqual({ arches: ['arm'], flags: 'CF' }));
   });
+
+  it('says the engine is down and recovers by itself', async () => {
+    let engineUp = false;
+    renderApp({
+      'GET /status': () => {
+        if (!engineUp) {
+          throw {
+            name: 'HttpError',
+            statusCode: 503,
+            message: JSON.stringify({ code: 'ENGINE_UNREACHABLE', message: 'Could not reach the Docker engine to read its version and architecture. Start the engine.' }),
+          };
+        }
+        return status();
+      },
+    });
+    const alert = await screen.findByText(/has not responded after/);
+    expect(alert.textContent).toContain('Could not reach the Docker engine');
+
+    engineUp = true;
+    expect(await screen.findByRole('heading', { name: 'Emulation status' }, { timeout: 3000 })).toBeTruthy();
+  });
 });
