@@ -7,12 +7,11 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
-import { gzipSync, createGzip } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import Docker from 'dockerode';
 import type { RunResult, StatusResponse, TaskInfo } from '@arm-runner/contract';
+import { compressedImageSize } from '../backend/test/rig/image-size.ts';
 import { requestOverSocket } from '../backend/test/rig/socket-client.ts';
 
 const execFileAsync = promisify(execFile);
@@ -32,7 +31,8 @@ const DOCKER = process.env.BENCH_DOCKER ?? 'docker';
 
 interface Figure {
   name: string;
-  how: string;
+  /** What is measured, against what. */
+  method: string;
   target: string;
   /** True when the target is met. */
   met: boolean;
@@ -50,9 +50,9 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
-function figure(name: string, how: string, target: string, unit: string, samples: number[], met: (value: number) => boolean, detail?: Record<string, unknown>): Figure {
+function figure(name: string, method: string, target: string, unit: string, samples: number[], met: (value: number) => boolean, detail?: Record<string, unknown>): Figure {
   const value = median(samples);
-  return { name, how, target, met: met(value), median: value, min: Math.min(...samples), max: Math.max(...samples), unit, samples, ...(detail === undefined ? {} : { detail }) };
+  return { name, method, target, met: met(value), median: value, min: Math.min(...samples), max: Math.max(...samples), unit, samples, ...(detail === undefined ? {} : { detail }) };
 }
 
 async function docker(...args: string[]): Promise<string> {
@@ -186,18 +186,6 @@ async function removeAugmentedImage(engine: Docker, tag: string): Promise<void> 
   }
 }
 
-async function compressedImageSize(engine: Docker, image: string): Promise<number> {
-  let size = 0;
-  const counter = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      size += chunk.length;
-      done();
-    },
-  });
-  await pipeline(await engine.getImage(image).get(), createGzip(), counter);
-  return size;
-}
-
 /** Sums the gzip size of the scripts and module preloads that index.html loads before first paint. */
 function uiWeight(): { bytes: number; files: string[] } {
   const dist = path.join(ROOT, 'ui', 'dist');
@@ -208,6 +196,33 @@ function uiWeight(): { bytes: number; files: string[] } {
     bytes += gzipSync(readFileSync(path.join(dist, file.replace(/^\.?\//, '')))).length;
   }
   return { bytes, files };
+}
+
+interface SideBySide {
+  productMs: number[];
+  byHandMs: number[];
+  /** productMs[i] / byHandMs[i] for each repetition. */
+  ratios: number[];
+}
+
+/** Times both sides REPEAT times, alternating which goes first. Each side returns its own time in ms. */
+async function measureSideBySide(product: () => Promise<number>, byHand: () => Promise<number>): Promise<SideBySide> {
+  const result: SideBySide = { productMs: [], byHandMs: [], ratios: [] };
+  for (let index = 0; index < REPEAT; index += 1) {
+    let productMs: number;
+    let byHandMs: number;
+    if (index % 2 === 0) {
+      productMs = await product();
+      byHandMs = await byHand();
+    } else {
+      byHandMs = await byHand();
+      productMs = await product();
+    }
+    result.productMs.push(productMs);
+    result.byHandMs.push(byHandMs);
+    result.ratios.push(productMs / byHandMs);
+  }
+  return result;
 }
 
 async function main(): Promise<void> {
@@ -225,7 +240,6 @@ async function main(): Promise<void> {
   const byHand = new ByHand();
   let registeredHandler = false;
   const figures: Figure[] = [];
-  const runIds: string[] = [];
 
   try {
     const status = (await backend.request('GET', '/status')) as StatusResponse;
@@ -237,94 +251,68 @@ async function main(): Promise<void> {
     // Cold: the augmented image is removed before each product run, and the
     // by-hand image before each docker build. The backend keeps its tested
     // verdict and image inspection between runs, as it does for a user.
-    const cold: number[] = [];
-    const coldProduct: number[] = [];
-    const coldManual: number[] = [];
-    let firstResult: RunResult | undefined;
-    for (let index = 0; index < REPEAT; index += 1) {
-      const productFirst = index % 2 === 0;
-      let product = 0;
-      let manual = 0;
-      const measureProduct = async (): Promise<void> => {
-        if (firstResult !== undefined) {
-          await removeAugmentedImage(engine, firstResult.augmentedImage);
+    let augmentedImage: string | undefined;
+    const cold = await measureSideBySide(
+      async () => {
+        if (augmentedImage !== undefined) {
+          await removeAugmentedImage(engine, augmentedImage);
         }
-        product = await timed(async () => {
+        let runId = '';
+        const elapsed = await timed(async () => {
           const result = await backend.run(IMAGE);
-          firstResult ??= result;
-          runIds.push(result.id);
+          augmentedImage = result.augmentedImage;
+          runId = result.id;
         });
-        await backend.request('DELETE', `/runs/${runIds.pop() ?? ''}`);
-      };
-      const measureManual = async (): Promise<void> => {
+        await backend.request('DELETE', `/runs/${runId}`);
+        return elapsed;
+      },
+      async () => {
         await byHand.removeImage();
         let containerId = '';
-        manual = await timed(async () => {
+        const elapsed = await timed(async () => {
           await byHand.build();
           containerId = await byHand.runAndPoll();
         });
         await byHand.remove(containerId);
-      };
-      if (productFirst) {
-        await measureProduct();
-        await measureManual();
-      } else {
-        await measureManual();
-        await measureProduct();
-      }
-      coldProduct.push(product);
-      coldManual.push(manual);
-      cold.push(product / manual);
-    }
+        return elapsed;
+      },
+    );
     figures.push(
-      figure('cold run', 'augment + run to the first HTTP 200, over docker build + docker run -p + poll', '<= 1.10', 'ratio', cold, (value) => value <= 1.1, {
-        productMs: coldProduct,
-        byHandMs: coldManual,
+      figure('cold run', 'augment + run to the first HTTP 200, over docker build + docker run -p + poll', '<= 1.10', 'ratio', cold.ratios, (value) => value <= 1.1, {
+        productMs: cold.productMs,
+        byHandMs: cold.byHandMs,
       }),
     );
 
-    // Warm: the augmented image exists; the by-hand image exists too.
-    const warm: number[] = [];
-    const warmProduct: number[] = [];
-    const warmManual: number[] = [];
+    // Warm: the augmented image and the by-hand image both exist.
     let builds = 0;
     await byHand.build();
     await backend.run(IMAGE).then((result) => backend.request('DELETE', `/runs/${result.id}`));
-    for (let index = 0; index < REPEAT; index += 1) {
-      let product = 0;
-      let manual = 0;
-      const measureProduct = async (): Promise<void> => {
+    const warm = await measureSideBySide(
+      async () => {
         let result: RunResult | undefined;
-        product = await timed(async () => {
+        const elapsed = await timed(async () => {
           result = await backend.run(IMAGE);
         });
         if (result?.reusedAugmentedImage !== true) {
           builds += 1;
         }
         await backend.request('DELETE', `/runs/${result?.id ?? ''}`);
-      };
-      const measureManual = async (): Promise<void> => {
+        return elapsed;
+      },
+      async () => {
         let containerId = '';
-        manual = await timed(async () => {
+        const elapsed = await timed(async () => {
           containerId = await byHand.runAndPoll();
         });
         await byHand.remove(containerId);
-      };
-      if (index % 2 === 0) {
-        await measureProduct();
-        await measureManual();
-      } else {
-        await measureManual();
-        await measureProduct();
-      }
-      warmProduct.push(product);
-      warmManual.push(manual);
-      warm.push(product / manual);
-    }
+        return elapsed;
+      },
+    );
     figures.push(
-      figure('warm run', 'the same image again, over docker run -p + poll of the by-hand image', '<= 1.05 and 0 builds', 'ratio', warm, (value) => value <= 1.05 && builds === 0, {
-        productMs: warmProduct,
-        byHandMs: warmManual,
+      figure('warm run', 'the same image again, over docker run -p + poll of the by-hand image', '<= 1.05 and 0 builds', 'ratio', warm.ratios, (value) => value <= 1.05 && builds === 0, {
+        productMs: warm.productMs,
+        byHandMs: warm.byHandMs,
         builds,
       }),
     );
@@ -380,11 +368,7 @@ async function main(): Promise<void> {
     }
     const compressed = (await compressedImageSize(engine, EXTENSION_IMAGE)) / 1e6;
     figures.push(figure('extension image', `docker save ${EXTENSION_IMAGE} | gzip`, '<= 60 MB', 'MB', [compressed], (value) => value <= 60));
-
   } finally {
-    for (const id of runIds) {
-      await backend.request('DELETE', `/runs/${id}`).catch(() => undefined);
-    }
     await byHand.removeImage();
     byHand.cleanup();
     if (registeredHandler) {

@@ -63,7 +63,7 @@ DOCKERFILE
 fi
 
 # A cross-build (TARGET_PLATFORM for another CPU) takes Node.js for the target
-# CPU from NODE_RUNTIME_IMAGE. A local image store holds one platform per tag,
+# CPU from NODE_RUNTIME_IMAGE. A local image store keeps one platform per tag,
 # so the local stand-in gets its own name. It contains only the official
 # Node.js binary for that CPU, from npm's node-linux-<arch> package.
 target_arch=${TARGET_PLATFORM:-}

@@ -2,10 +2,11 @@
 # Runs a container registry on loopback for the multi-arch pull tests, and
 # seeds it with the fixture web-server images.
 #
-#   scripts/local-registry.sh start    install Debian's docker-registry if missing, start it, wait for /v2/
-#   scripts/local-registry.sh seed     push the fixtures and the multi-arch index (needs a started registry)
-#   scripts/local-registry.sh status   exit 0 when this script's registry is running
-#   scripts/local-registry.sh stop     stop the registry that start began (its storage stays)
+#   scripts/local-registry.sh start    installs docker-registry if missing, starts it, waits for /v2/
+#   scripts/local-registry.sh seed     pushes the fixtures and the multi-arch index
+#   scripts/local-registry.sh status   exits 0 when this script's registry runs
+#   scripts/local-registry.sh stop     stops the registry (its storage stays)
+# seed needs a started registry.
 #
 # The registry listens on 127.0.0.1 only, without auth. Its config, storage,
 # pidfile and log live in ARM_RUNNER_REGISTRY_DIR (default

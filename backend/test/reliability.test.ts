@@ -147,7 +147,7 @@ describe('cleanup', () => {
 describe('large logs', () => {
   it('are streamed and cut to the last MiB', async () => {
     const docker = engine.services.docker;
-    // A native busybox stands in for a run, so that writing 30 MB takes no emulation time.
+    // A native busybox replaces an emulated run, so that writing 30 MB takes no emulation time.
     const container = await docker.createContainer({
       Image: FIXTURES.native,
       Cmd: ['/bin/busybox', 'sh', '-c', "head -c 30000000 /dev/zero | tr '\\0' a; echo; echo END"],

@@ -40,7 +40,8 @@ afterAll(async () => {
 describe('standalone host', () => {
   it('listens on loopback only', () => {
     const address = server.app.server.address();
-    expect(typeof address === 'object' && address !== null ? address.address : '').toBe('127.0.0.1');
+    expect(typeof address).toBe('object');
+    expect((address as { address: string }).address).toBe('127.0.0.1');
   });
 
   it('requires the token on every API call', async () => {

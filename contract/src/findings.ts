@@ -15,7 +15,7 @@ export const FINDING_CODES = [
   'TABLE_DISAGREES_WITH_TEST',
   /** The handler a run started under is no longer registered. */
   'HANDLER_GONE',
-  /** The image config says "arm" without a variant. */
+  /** The image config names architecture "arm" without a variant. */
   'PLATFORM_WITHOUT_VARIANT',
   /** The image has setuid or setgid files, and the handler lacks the C flag. */
   'SETUID_WITHOUT_C_FLAG',
@@ -40,7 +40,7 @@ export type FindingCode = (typeof FINDING_CODES)[number];
 /** One warning for the user, with a stable code and, where there is one, a fix. */
 export interface Finding {
   code: FindingCode;
-  /** Sentence that says what was found and what it means. */
+  /** Sentence that states what was found and what it means. */
   message: string;
   /** Steps that fix it. */
   fix?: string;

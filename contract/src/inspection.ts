@@ -175,7 +175,7 @@ export type FindingSeverity = 'error' | 'warning' | 'info';
 export interface InspectionFinding {
   code: InspectionFindingCode;
   severity: FindingSeverity;
-  /** Plain sentences that say what is wrong and what to do. */
+  /** Plain sentences that state what is wrong and what to do. */
   message: string;
   /** Image paths the finding is about. */
   paths?: string[];

@@ -46,12 +46,12 @@ export interface PlatformVerdict {
   /** Steps that fix a cannot-run verdict or another problem. */
   fix?: string;
   warnings: Finding[];
-  /** What the test program showed, when the platform was tested through the engine. */
+  /** The probe program's result, when the platform was tested through the engine. */
   test?: VerdictTest;
 }
 
 /**
- * What a probe run showed.
+ * The outcome of a probe run.
  * - ran: the program ran and printed its machine name.
  * - exec-format-error: no handler matched, so the kernel could not run it.
  * - interpreter-missing: a handler without F found no interpreter in the container.
@@ -191,7 +191,7 @@ export interface PullResult {
   /**
    * The reference the engine recorded for the pulled image, repository@sha256:…,
    * with the digest of that platform's own manifest. When the backend could not
-   * read the index, it has the index digest instead, and `warnings` says so.
+   * read the index, it has the index digest instead, and `warnings` reports that.
    */
   digestReference: string;
   /** The digest of the multi-arch index the platform was picked from. It is absent for a single-platform image. */
@@ -230,7 +230,7 @@ export interface TaskAccepted {
   taskId: string;
 }
 
-/** What a check of an image's files found, before anything runs. */
+/** The result of checking an image's files, made before anything runs. */
 export interface ImageCheck {
   reference: string;
   imageId: string;
@@ -251,11 +251,11 @@ export interface CleanupItem {
   /** For a run, its image and state; for an image, its role. */
   detail: string;
   outcome?: 'removed' | 'kept';
-  /** Why an item was kept. */
+  /** The reason an item was kept. */
   reason?: string;
 }
 
-/** What a cleanup removes. Only containers and images with ARM Runner's labels are listed. */
+/** The containers and images a cleanup removes. Only items with ARM Runner's labels are listed. */
 export interface CleanupPlan {
   runs: CleanupItem[];
   images: CleanupItem[];

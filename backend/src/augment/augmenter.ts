@@ -1,10 +1,10 @@
 import type Docker from 'dockerode';
-import tarStream from 'tar-stream';
 import type { AugmentResult } from '@arm-runner/contract';
 import type { LoadedBundle } from '../bundle/bundle.ts';
 import { ArmRunnerError } from '../errors.ts';
 import { engineStatusCode, fromEngineError } from '../engine/engine-errors.ts';
 import { LABELS, managedLabels } from '../engine/labels.ts';
+import { packTar } from '../engine/tar.ts';
 import { emulatorFor } from '../emulation/platform.ts';
 import { logger } from '../log.ts';
 import { augmentedImageTag } from './reference.ts';
@@ -198,17 +198,8 @@ function assertInterpreterPath(interpreterPath: string): void {
 }
 
 /** Builds a tar whose entries are hard links from each path to the QEMU already placed at `target`. */
-async function hardLinkArchive(target: string, paths: string[]): Promise<Buffer> {
-  const pack = tarStream.pack();
-  for (const linkPath of paths) {
-    pack.entry({ name: linkPath.slice(1), type: 'link', linkname: target.slice(1), mode: 0o755, uid: 0, gid: 0, mtime: new Date(0) });
-  }
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  for await (const chunk of pack as AsyncIterable<Buffer>) {
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+function hardLinkArchive(target: string, paths: string[]): Promise<Buffer> {
+  return packTar(paths.map((linkPath) => ({ header: { name: linkPath.slice(1), type: 'link', linkname: target.slice(1), mode: 0o755 } })));
 }
 
 function splitTag(reference: string): [string, string] {

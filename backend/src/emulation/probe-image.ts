@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import type { ArmPlatform } from '@arm-runner/contract';
-import tarStream from 'tar-stream';
 import { ArmRunnerError } from '../errors.ts';
 import { engineStatusCode, fromEngineError } from '../engine/engine-errors.ts';
 import { LABELS, managedLabels } from '../engine/labels.ts';
 import { followProgress } from '../engine/streams.ts';
+import { packTar } from '../engine/tar.ts';
 import { emulatorFor } from './platform.ts';
 import { probeProgram } from './probe-program.ts';
 
@@ -27,19 +27,6 @@ function sha256(content: Buffer | string): string {
   return createHash('sha256').update(content).digest('hex');
 }
 
-async function packTar(files: { name: string; content: Buffer; mode?: number }[]): Promise<Buffer> {
-  const pack = tarStream.pack();
-  for (const file of files) {
-    pack.entry({ name: file.name, mode: file.mode ?? 0o644, uid: 0, gid: 0, mtime: new Date(0) }, file.content);
-  }
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  for await (const chunk of pack as AsyncIterable<Buffer>) {
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
-
 /** One image with a single static program as its only file and entrypoint. */
 export interface ProgramImage {
   platform: ArmPlatform;
@@ -55,7 +42,7 @@ export interface ProgramImage {
  * `docker import` would record the engine's own.
  */
 export async function buildProgramArchive(image: ProgramImage): Promise<Buffer> {
-  const layer = await packTar([{ name: PROBE_PATH.slice(1), content: image.program, mode: 0o755 }]);
+  const layer = await packTar([{ header: { name: PROBE_PATH.slice(1), mode: 0o755 }, content: image.program }]);
   const layerDigest = sha256(layer);
   const { architecture, variant } = PLATFORM_CONFIG[image.platform];
 
@@ -75,9 +62,9 @@ export async function buildProgramArchive(image: ProgramImage): Promise<Buffer> 
   const manifest = JSON.stringify([{ Config: configName, RepoTags: [image.tag], Layers: [`${layerDigest}/layer.tar`] }]);
 
   return packTar([
-    { name: `${layerDigest}/layer.tar`, content: layer },
-    { name: configName, content: Buffer.from(config) },
-    { name: 'manifest.json', content: Buffer.from(manifest) },
+    { header: { name: `${layerDigest}/layer.tar`, mode: 0o644 }, content: layer },
+    { header: { name: configName, mode: 0o644 }, content: Buffer.from(config) },
+    { header: { name: 'manifest.json', mode: 0o644 }, content: Buffer.from(manifest) },
   ]);
 }
 

@@ -153,23 +153,23 @@ export async function readLogTail(docker: Docker, containerId: string, tail: num
     );
   });
 
-  const kept: Buffer[] = [];
-  let keptBytes = 0;
+  const tailChunks: Buffer[] = [];
+  let tailBytes = 0;
   let truncated = false;
   let pending = Buffer.alloc(0);
-  const keep = (payload: Buffer): void => {
-    kept.push(payload);
-    keptBytes += payload.length;
-    while (keptBytes > maxBytes && kept.length > 0) {
-      const first = kept[0] as Buffer;
-      const excess = keptBytes - maxBytes;
+  const append = (payload: Buffer): void => {
+    tailChunks.push(payload);
+    tailBytes += payload.length;
+    while (tailBytes > maxBytes && tailChunks.length > 0) {
+      const first = tailChunks[0] as Buffer;
+      const excess = tailBytes - maxBytes;
       truncated = true;
       if (first.length <= excess) {
-        kept.shift();
-        keptBytes -= first.length;
+        tailChunks.shift();
+        tailBytes -= first.length;
       } else {
-        kept[0] = first.subarray(excess);
-        keptBytes -= excess;
+        tailChunks[0] = first.subarray(excess);
+        tailBytes -= excess;
       }
     }
   };
@@ -183,7 +183,7 @@ export async function readLogTail(docker: Docker, containerId: string, tail: num
     while (data.length > 0) {
       if (remainingPayload > 0) {
         const part = data.subarray(0, remainingPayload);
-        keep(Buffer.from(part));
+        append(Buffer.from(part));
         remainingPayload -= part.length;
         data = data.subarray(part.length);
         continue;
@@ -196,5 +196,5 @@ export async function readLogTail(docker: Docker, containerId: string, tail: num
       data = data.subarray(8);
     }
   }
-  return { text: Buffer.concat(kept).toString('utf8'), truncated };
+  return { text: Buffer.concat(tailChunks).toString('utf8'), truncated };
 }

@@ -285,15 +285,15 @@ function findSectionByType(file: ElfFile, sections: SectionTable, type: number):
   return null;
 }
 
-function findSectionByName(file: ElfFile, sections: SectionTable, wanted: string): SectionHeader | null {
+function findSectionByName(file: ElfFile, sections: SectionTable, sectionName: string): SectionHeader | null {
   const declaredIndex = file.reader.u16(file.layout.shstrndx) ?? 0;
   const index = declaredIndex === SHN_XINDEX ? sections.first.link : declaredIndex;
   const names = index === 0 ? null : sectionAt(file, sections, index);
   if (names === null || !file.reader.contains(names.offset, names.size)) {
     return null;
   }
-  // Comparing bytes in place keeps the cost per section at the length of the wanted name.
-  const expected = Buffer.from(`${wanted}\0`, 'latin1');
+  // Comparing bytes in place keeps the cost per section at the length of the name.
+  const expected = Buffer.from(`${sectionName}\0`, 'latin1');
   for (let candidate = 0; candidate < sections.count; candidate += 1) {
     const header = sectionAt(file, sections, candidate);
     const start = header === null ? -1 : names.offset + header.name;

@@ -88,9 +88,9 @@ export function classifyEarlyExit({ imageReference, exitCode, output, qemuVersio
   );
 }
 
-// System calls that glibc and musl try at start and do without when they get
-// ENOSYS, so QEMU 7.2's report of them is no sign of a problem: rseq (398 on
-// 32-bit ARM, 293 on AArch64) and clone3 (435 on both).
+// System calls that glibc makes at start and does without when they fail with
+// ENOSYS: rseq (398 on 32-bit ARM, 293 on AArch64) and clone3 (435 on both).
+// QEMU 7.2's reports of them are therefore no sign of a problem.
 const PROBED_SYSCALLS: Record<QemuArch, Set<string>> = {
   arm: new Set(['398', '435']),
   aarch64: new Set(['293', '435']),
@@ -117,9 +117,10 @@ export function qemuUnsupportedFindings(output: string, arch: QemuArch): Finding
 
   const findings: Finding[] = [];
   const listed = (values: Set<string>): string => {
-    const shown = [...values].slice(0, MAX_QEMU_FINDINGS);
-    const more = values.size - shown.length;
-    return `${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+    const firstValues = [...values].slice(0, MAX_QEMU_FINDINGS);
+    const more = values.size - firstValues.length;
+    const suffix = more > 0 ? ` and ${more} more` : '';
+    return `${firstValues.join(', ')}${suffix}`;
   };
   if (syscalls.size > 0) {
     findings.push({

@@ -37,7 +37,7 @@ const PROBE_TIMEOUT_MS = 1000;
 // to the program's standard error, where they become findings. It adds no
 // output for programs that use only what QEMU implements.
 const DIAGNOSTIC_ENVIRONMENT = ['QEMU_LOG=unimp'];
-/** The most log bytes read at once. Older output beyond it is dropped while streaming. */
+/** The maximum number of log bytes kept from one read. Older output is dropped while streaming. */
 const LOG_BYTES_MAX = 1024 * 1024;
 /** How many log lines are scanned for QEMU's reports after a run comes up. */
 const QEMU_REPORT_LINES = 500;
@@ -151,7 +151,7 @@ export class RunManager {
     onStep(`Checking binfmt_misc handlers for ${source.platform}`);
     const verdict = await this.status.testedVerdict(source.platform, engine, await this.status.binfmt());
 
-    // A program for another CPU than the config says is reported first,
+    // A program for another CPU than the config names is reported first,
     // because registering a handler would not make it run.
     onStep(`Reading the program files of ${request.image}`);
     const checks = runChecksFor(request.image, await this.inspect(source.id), verdict);

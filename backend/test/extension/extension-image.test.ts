@@ -1,9 +1,6 @@
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
 import type Docker from 'dockerode';
 import tarStream from 'tar-stream';
 import { parse as parseYaml } from 'yaml';
@@ -12,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Services } from '../../src/services.ts';
 import { readArmEntries, restoreArmEntries, setArmHandlers, type SavedEntry } from '../rig/binfmt-rig.ts';
 import { requestOverSocket } from '../rig/engine-test-context.ts';
+import { compressedImageSize } from '../rig/image-size.ts';
 import { readElfInfo } from '../../src/emulation/elf.ts';
 import { demuxDockerStream } from '../../src/engine/streams.ts';
 import { EXTENSION_IMAGE, EXTENSION_IMAGE_ARM64, connectToEngine, fetchText, managedRunIds, removeRunsCreatedSince } from '../rig/engine-rig.ts';
@@ -57,20 +55,6 @@ async function readBytesFromImage(docker: Docker, image: string, filePath: strin
 
 async function readFileFromImage(docker: Docker, image: string, filePath: string): Promise<string> {
   return (await readBytesFromImage(docker, image, filePath)).toString('utf8');
-}
-
-/** Returns the size of `docker save IMAGE | gzip`, the usual measure of an image's download size. */
-async function compressedImageSize(docker: Docker, image: string): Promise<number> {
-  const archive = await docker.getImage(image).get();
-  let size = 0;
-  const counter = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      size += chunk.length;
-      done();
-    },
-  });
-  await pipeline(archive, createGzip(), counter);
-  return size;
 }
 
 let services: Services;

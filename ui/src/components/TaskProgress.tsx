@@ -39,9 +39,14 @@ export function TaskProgress({ task }: { task: ArmRunnerTask }) {
     );
   }
 
+  let heading = task.step;
+  if (task.state === 'succeeded') {
+    heading = task.kind === 'pull' ? 'The pull is done.' : 'The run is up.';
+  }
+
   return (
     <Stack spacing={1} aria-label="Run progress">
-      <Typography>{task.state === 'succeeded' ? (task.kind === 'pull' ? 'The pull is done.' : 'The run is up.') : task.step}</Typography>
+      <Typography>{heading}</Typography>
       <LinearProgress variant="determinate" value={progressPercent(task)} aria-label="Run progress" />
       <Box component="pre" sx={{ fontSize: 12, m: 0, color: 'text.secondary', whiteSpace: 'pre-wrap' }}>
         {task.log.slice(-5).join('\n')}
