@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BinfmtView, localIdentity, readLocalListing } from '../src/emulation/binfmt-view.ts';
+import { parseBinfmtListing } from '../src/emulation/binfmt.ts';
+import { readBinfmtState } from '../src/emulation/handler-reader.ts';
 import { parseFlags } from '../src/emulation/handler-registrar.ts';
+import { HelperImage } from '../src/emulation/helper-image.ts';
 import type { Services } from '../src/services.ts';
 import { readArmEntries, restoreArmEntries, setArmHandlers, type SavedEntry } from './rig/binfmt-rig.ts';
 import { FIXTURES, connectToEngine, runPlain } from './rig/engine-rig.ts';
@@ -66,5 +73,45 @@ describe('handler registration through the helper', () => {
     expect(await services.handlers.remove(['arm'])).toEqual([{ arch: 'arm', name: 'qemu-arm', outcome: 'not-registered' }]);
     const status = await services.status.status();
     expect(status.platforms.every((verdict) => verdict.code === 'cannot-run')).toBe(true);
+  });
+});
+
+describe('reading binfmt_misc', () => {
+  it('reads the helper\'s table directly on one kernel', async () => {
+    setArmHandlers({ arm: 'F' });
+    const engine = await services.status.engine();
+    const helper = new HelperImage(services.docker, services.bundle);
+    const throughHelper = await readBinfmtState(services.docker, helper, engine.architecture);
+
+    // This machine runs the engine on its own kernel, with binfmt_misc mounted.
+    expect(throughHelper.identity).toBeDefined();
+    expect(await localIdentity()).toEqual(throughHelper.identity);
+    expect(parseBinfmtListing(await readLocalListing(), engine.architecture)).toEqual(throughHelper.state);
+
+    const view = new BinfmtView(() => readBinfmtState(services.docker, helper, engine.architecture));
+    expect(await view.read(engine.architecture)).toEqual(throughHelper.state);
+    expect(view.source).toBe('local');
+
+    // Every read is fresh: a handler removed behind the backend's back is gone at once.
+    setArmHandlers({});
+    expect((await view.read(engine.architecture)).handlers.some((handler) => handler.name === 'qemu-arm')).toBe(false);
+  });
+
+  it('reads through the helper without a local table', async () => {
+    setArmHandlers({ arm: 'F' });
+    const engine = await services.status.engine();
+    const helper = new HelperImage(services.docker, services.bundle);
+    const emptyFolder = mkdtempSync(path.join(os.tmpdir(), 'no-binfmt-'));
+    try {
+      const view = new BinfmtView(() => readBinfmtState(services.docker, helper, engine.architecture), emptyFolder);
+      const first = await view.read(engine.architecture);
+      expect(view.source).toBe('helper');
+      expect(first.handlers.find((handler) => handler.name === 'qemu-arm')?.flags).toEqual(['F']);
+
+      setArmHandlers({});
+      expect((await view.read(engine.architecture)).handlers.some((handler) => handler.name === 'qemu-arm')).toBe(false);
+    } finally {
+      rmSync(emptyFolder, { recursive: true, force: true });
+    }
   });
 });

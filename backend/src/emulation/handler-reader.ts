@@ -5,15 +5,16 @@ import { managedLabels } from '../engine/labels.ts';
 import { demuxDockerStream } from '../engine/streams.ts';
 import { logger } from '../log.ts';
 import { parseBinfmtListing } from './binfmt.ts';
+import { splitIdentity, type HelperReading } from './binfmt-view.ts';
 import type { HelperImage } from './helper-image.ts';
-import type { BinfmtState } from './verdict.ts';
 
 /**
  * Reads the binfmt_misc table where the engine runs, through a short-lived
- * helper container. Inside Docker Desktop the backend's own /proc belongs to
- * its container, not to the engine's VM, so reading it directly would be wrong.
+ * helper container, with the identity of the table it read. Inside Docker
+ * Desktop the backend's own /proc belongs to its container, not to the
+ * engine's VM, so only the helper sees the real table there.
  */
-export async function readBinfmtState(docker: Docker, helper: HelperImage, engineArchitecture: string): Promise<BinfmtState> {
+export async function readBinfmtState(docker: Docker, helper: HelperImage, engineArchitecture: string): Promise<HelperReading> {
   const image = await helper.ensure();
 
   let container: Docker.Container;
@@ -41,15 +42,16 @@ export async function readBinfmtState(docker: Docker, helper: HelperImage, engin
     const exit = (await container.wait()) as { StatusCode: number };
     const output = demuxDockerStream((await container.logs({ stdout: true, stderr: true, follow: false })));
 
-    const state = parseBinfmtListing(output.stdout, engineArchitecture);
-    if (!/(^|\/)status:/m.test(output.stdout)) {
+    const { listing, identity } = splitIdentity(output.stdout);
+    const state = parseBinfmtListing(listing, engineArchitecture);
+    if (!/(^|\/)status:/m.test(listing)) {
       throw new ArmRunnerError(
         'ENGINE_ERROR',
         'Could not read binfmt_misc on the engine\'s host. The helper container needs CAP_SYS_ADMIN to mount it.',
         `exit ${exit.StatusCode}: ${output.stderr.trim()}`,
       );
     }
-    return state;
+    return { state, identity };
   } catch (error) {
     throw fromEngineError(error, 'read binfmt_misc through the helper container');
   } finally {

@@ -3,6 +3,7 @@ import { ARM_PLATFORMS, type ArmPlatform, type EngineInfo, type PlatformVerdict,
 import type { LoadedBundle } from '../bundle/bundle.ts';
 import { readEngineInfo } from '../engine/client.ts';
 import { logger } from '../log.ts';
+import { BinfmtView } from './binfmt-view.ts';
 import { readBinfmtState } from './handler-reader.ts';
 import type { HelperImage } from './helper-image.ts';
 import { emulatorFor } from './platform.ts';
@@ -12,13 +13,16 @@ import { applyVerdictTest, tableFindings, verdictFor, type BinfmtState } from '.
 /** Reads the engine's architecture and binfmt_misc table, and turns them into verdicts. */
 export class StatusService {
   private engineInfo: EngineInfo | undefined;
+  private readonly binfmtView: BinfmtView;
 
   constructor(
     private readonly docker: Docker,
     private readonly bundle: LoadedBundle,
     private readonly helper: HelperImage,
     private readonly tester: VerdictTester,
-  ) {}
+  ) {
+    this.binfmtView = new BinfmtView(async () => readBinfmtState(this.docker, this.helper, (await this.engine()).architecture));
+  }
 
   /** Returns the engine's facts. The architecture cannot change while the engine runs, so it is read once. */
   async engine(): Promise<EngineInfo> {
@@ -26,8 +30,9 @@ export class StatusService {
     return this.engineInfo;
   }
 
+  /** Reads the handler table afresh on every call, so that a handler that vanished is seen before a run starts. */
   async binfmt(): Promise<BinfmtState> {
-    return readBinfmtState(this.docker, this.helper, (await this.engine()).architecture);
+    return this.binfmtView.read((await this.engine()).architecture);
   }
 
   /** Returns the verdict that the handler table alone gives, without running anything. */
