@@ -60,6 +60,7 @@ describe('HTTP API on a unix socket', () => {
     expect(task.state).toBe('succeeded');
     expect(task.log.some((line) => line.startsWith('Waiting for http://127.0.0.1:'))).toBe(true);
     const run = task.result!;
+    expect(task.endpoint).toBe(run.endpoints[0]);
     expect(run.emulation.machine).toBe('armv7l');
     expect(await fetchText(run.endpoints[0] ?? '')).toContain('ARM Runner fixture (linux/arm/v7)');
 

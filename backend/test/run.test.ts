@@ -96,6 +96,20 @@ describe('engine with handlers without the F flag', () => {
     await engine.services.runs.remove(run.id);
   });
 
+  it('reports the endpoint as soon as it answers', async () => {
+    let reported: string | undefined;
+    let pageWhenReported: Promise<string> | undefined;
+    const run = await engine.services.runs.start(request(FIXTURES.armv7), undefined, (url) => {
+      reported = url;
+      pageWhenReported = fetchText(url);
+    });
+
+    expect(reported).toBe(run.endpoints[0]);
+    expect(await pageWhenReported).toContain('ARM Runner fixture (linux/arm/v7)');
+    expect(run.emulation.machine).toBe('armv7l');
+    await engine.services.runs.remove(run.id);
+  });
+
   it('augmented image adds one layer and keeps the config', async () => {
     const source = await engine.services.docker.getImage(FIXTURES.armv7).inspect();
     const augmented = await engine.services.docker.getImage('arm-runner/arm-runner-fixture/httpd:armv7-linux-arm-v7').inspect();

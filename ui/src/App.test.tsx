@@ -235,6 +235,20 @@ describe('App', () => {
     expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Run' }).disabled).toBe(true);
   });
 
+  it('links the endpoint once it answers', async () => {
+    const fake = renderApp({
+      'GET /status': () => status(),
+      'POST /sample': () => ({ taskId: 't1' }),
+      'GET /tasks/t1': () => task({ step: 'Reading emulation evidence', endpoint: 'http://127.0.0.1:32768/' }),
+    });
+    fireEvent.click(await screen.findByRole('button', { name: 'Try the sample' }));
+    const link = await screen.findByRole('link', { name: 'http://127.0.0.1:32768/' });
+    expect(screen.getByText(/The endpoint answers at/)).toBeTruthy();
+
+    fireEvent.click(link);
+    expect(fake.client.host.openExternal).toHaveBeenCalledWith('http://127.0.0.1:32768/');
+  });
+
   it('shows what failed and what to do', async () => {
     const fake = renderApp({
       'GET /status': () => status(),

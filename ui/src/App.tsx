@@ -90,7 +90,7 @@ export function App({ api, timing = DEFAULT_TIMING }: { api: ArmRunnerApi; timin
                   onSample={() => start(() => api.startSample())}
                 />
                 {startError !== undefined && <Alert severity="error">{startError.message}</Alert>}
-                {task !== undefined && <TaskProgress task={task} />}
+                {task !== undefined && <TaskProgress task={task} onOpenEndpoint={(url) => api.openExternal(url)} />}
               </Stack>
             </Grid>
           </Grid>

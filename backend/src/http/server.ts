@@ -73,7 +73,7 @@ export function registerApiRoutes(app: App, services: Services, prefix = ''): vo
 
   app.post(`${prefix}${ROUTES.runs}`, async (request, reply) => {
     const body = parseOrThrow(RunRequestSchema, request.body, 'run request');
-    const task = services.tasks.start('run', (context) => services.runs.start(body, (step) => context.step(step)));
+    const task = services.tasks.start('run', (context) => services.runs.start(body, (step) => context.step(step), (url) => context.endpoint(url)));
     return reply.code(202).send({ taskId: task.id });
   });
 
@@ -128,7 +128,7 @@ export function registerApiRoutes(app: App, services: Services, prefix = ''): vo
     const task = services.tasks.start('run', async (context) => {
       context.step('Loading the sample image');
       const image = await ensureSampleImage(services.docker, services.sampleArchivePath);
-      return services.runs.start(RunRequestSchema.parse({ image }), (step) => context.step(step));
+      return services.runs.start(RunRequestSchema.parse({ image }), (step) => context.step(step), (url) => context.endpoint(url));
     });
     return reply.code(202).send({ taskId: task.id });
   });

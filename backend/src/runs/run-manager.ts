@@ -30,6 +30,10 @@ import { interpreterFromCommand, readMachine, readMainCommand } from './evidence
 import { classifyEarlyExit, qemuUnsupportedFindings } from './failure.ts';
 import { parseExposedPorts, planPortBindings } from './ports.ts';
 
+// Most programs answer within a second of their start, so the endpoint is
+// polled often in that second and less often after it.
+const FAST_POLL_INTERVAL_MS = 10;
+const FAST_POLL_PERIOD_MS = 1000;
 const POLL_INTERVAL_MS = 50;
 const PROBE_TIMEOUT_MS = 1000;
 
@@ -142,8 +146,12 @@ export class RunManager {
     private readonly status: StatusService,
   ) {}
 
-  /** Resolves, augments and starts an image, then waits until its first endpoint responds to HTTP. */
-  async start(request: ParsedRunRequest, onStep: StepReporter = () => undefined): Promise<RunResult> {
+  /**
+   * Resolves, augments and starts an image, then waits until its first
+   * endpoint responds to HTTP. `onEndpoint` gets that endpoint as soon as it
+   * answers, before the emulation evidence is read.
+   */
+  async start(request: ParsedRunRequest, onStep: StepReporter = () => undefined, onEndpoint: (url: string) => void = () => undefined): Promise<RunResult> {
     onStep(`Resolving ${request.image}`);
     const engine = await this.status.engine();
     const source = await resolveSourceImage(this.docker, request.image, request.platform, engine.architecture);
@@ -194,9 +202,12 @@ export class RunManager {
       throw explainWithFindings(error, checks.findings);
     }
 
+    if (info.endpoints[0] !== undefined) {
+      onEndpoint(info.endpoints[0]);
+    }
     onStep('Reading emulation evidence');
-    const emulation = await evidence;
-    const qemuFindings = qemuUnsupportedFindings(await this.readLogs(container, QEMU_REPORT_LINES), emulatorFor(source.platform));
+    const [emulation, logs] = await Promise.all([evidence, this.readLogs(container, QEMU_REPORT_LINES)]);
+    const qemuFindings = qemuUnsupportedFindings(logs, emulatorFor(source.platform));
     logger.info({ event: 'run.started', runId: info.id, image: request.image, platform: source.platform, endpoints: info.endpoints }, 'run started');
     return {
       ...info,
@@ -283,7 +294,8 @@ export class RunManager {
     qemuVersion: string,
     qemuArch: QemuArch,
   ): Promise<RunInfo> {
-    const deadline = Date.now() + waitSeconds * 1000;
+    const startedAt = Date.now();
+    const deadline = startedAt + waitSeconds * 1000;
     let announced = false;
 
     for (;;) {
@@ -318,7 +330,7 @@ export class RunManager {
           logs.trimEnd().split('\n').slice(-20).join('\n') || undefined,
         );
       }
-      await sleep(POLL_INTERVAL_MS);
+      await sleep(Date.now() - startedAt < FAST_POLL_PERIOD_MS ? FAST_POLL_INTERVAL_MS : POLL_INTERVAL_MS);
     }
   }
 

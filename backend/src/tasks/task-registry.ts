@@ -8,6 +8,8 @@ const FINISHED_TASKS_KEPT = 100;
 
 export interface TaskContext {
   step(text: string): void;
+  /** Records a run's first endpoint once it answers, before the task ends. */
+  endpoint(url: string): void;
 }
 
 /**
@@ -34,6 +36,10 @@ export class TaskRegistry {
         if (task.log.length > LOG_LINES_KEPT) {
           task.log.splice(0, task.log.length - LOG_LINES_KEPT);
         }
+        task.updatedAt = new Date().toISOString();
+      },
+      endpoint: (url) => {
+        task.endpoint = url;
         task.updatedAt = new Date().toISOString();
       },
     };

@@ -2,6 +2,7 @@ import Alert from '@mui/material/Alert';
 import AlertTitle from '@mui/material/AlertTitle';
 import Box from '@mui/material/Box';
 import LinearProgress from '@mui/material/LinearProgress';
+import Link from '@mui/material/Link';
 import Stack from '@mui/material/Stack';
 import Typography from '@mui/material/Typography';
 import type { ArmRunnerTask } from '../api/client.ts';
@@ -21,8 +22,16 @@ function progressPercent(task: ArmRunnerTask): number {
   return index === -1 ? 5 : Math.round(((index + 1) / (RUN_STEPS.length + 1)) * 100);
 }
 
-/** Progress of a run task: a bar, the current step and the tail of its log, or what failed. */
-export function TaskProgress({ task }: { task: ArmRunnerTask }) {
+interface Props {
+  task: ArmRunnerTask;
+  onOpenEndpoint: (url: string) => void;
+}
+
+/**
+ * Progress of a run task: a bar, the current step and the tail of its log, or
+ * what failed. A run's endpoint is a link as soon as it answers.
+ */
+export function TaskProgress({ task, onOpenEndpoint }: Props) {
   if (task.state === 'failed') {
     return (
       <Alert severity="error" role="alert">
@@ -48,6 +57,21 @@ export function TaskProgress({ task }: { task: ArmRunnerTask }) {
     <Stack spacing={1} aria-label="Run progress">
       <Typography>{heading}</Typography>
       <LinearProgress variant="determinate" value={progressPercent(task)} aria-label="Run progress" />
+      {task.state === 'running' && task.endpoint !== undefined && (
+        <Typography variant="body2">
+          The endpoint answers at{' '}
+          <Link
+            href={task.endpoint}
+            onClick={(event) => {
+              event.preventDefault();
+              onOpenEndpoint(task.endpoint ?? '');
+            }}
+          >
+            {task.endpoint}
+          </Link>
+          . Reading the emulation evidence.
+        </Typography>
+      )}
       <Box component="pre" sx={{ fontSize: 12, m: 0, color: 'text.secondary', whiteSpace: 'pre-wrap' }}>
         {task.log.slice(-5).join('\n')}
       </Box>
