@@ -106,7 +106,15 @@ start() {
     install_registry
     write_config
     log "starting docker-registry at http://$address (log: $logfile)"
-    nohup docker-registry serve "$config" >"$logfile" 2>&1 &
+    # The registry outlives this script, so it must not keep descriptors
+    # inherited from the caller open, such as a lock held by "flock".
+    (
+      for descriptor in /proc/self/fd/*; do
+        number=${descriptor##*/}
+        if ((number > 2)); then eval "exec ${number}>&-"; fi
+      done 2>/dev/null
+      exec nohup docker-registry serve "$config" >"$logfile" 2>&1
+    ) &
     pid=$!
     printf '%s\n' "$pid" >"$pidfile"
   fi
