@@ -3,7 +3,7 @@
 // alternating which side goes first, and reported as median and range.
 //   npm run bench                  five repetitions
 //   BENCH_REPEAT=1 npm run bench   the smoke run that CI does
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +17,6 @@ import { requestOverSocket } from '../backend/test/rig/socket-client.ts';
 const execFileAsync = promisify(execFile);
 
 const ROOT = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '..');
-const CLI = path.join(ROOT, 'backend', 'bin', 'arm-runner.mjs');
 const IMAGE = 'arm-runner-fixture/httpd:armv7';
 const TINY_IMAGE = `arm-runner-fixture/httpd:${process.arch === 'arm64' ? 'arm64' : 'amd64'}`;
 const EXTENSION_IMAGE = process.env.ARM_RUNNER_EXTENSION_IMAGE ?? 'armrunner/docker-extension:dev';
@@ -85,25 +84,44 @@ async function timed(work: () => Promise<void>): Promise<number> {
   return performance.now() - start;
 }
 
-/** The backend as Docker Desktop runs it: a separate process serving the API on a unix socket. */
+/**
+ * The backend as Docker Desktop runs it: the extension image's own command in
+ * a container with the compose file's settings (host network, no capability,
+ * the engine's socket). It serves the API on a unix socket in a folder that
+ * this process shares.
+ */
 class Backend {
   private constructor(
-    readonly process: ChildProcess,
+    private readonly container: Docker.Container,
+    readonly pid: number,
     readonly socketPath: string,
+    private readonly socketDirectory: string,
   ) {}
 
-  static async start(): Promise<Backend> {
+  static async start(engine: Docker): Promise<Backend> {
     const socketDirectory = mkdtempSync(path.join(os.tmpdir(), 'arm-runner-bench-'));
     const socketPath = path.join(socketDirectory, 'backend.sock');
-    const child = spawn(process.execPath, [CLI, 'serve', '--socket', socketPath], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ARM_RUNNER_LOG_LEVEL: 'warn' } });
+    const container = await engine.createContainer({
+      Image: EXTENSION_IMAGE,
+      Env: ['ARM_RUNNER_LOG_LEVEL=warn'],
+      Labels: { 'io.arm-runner.bench': 'backend' },
+      HostConfig: {
+        Binds: ['/var/run/docker.sock:/var/run/docker.sock', `${socketDirectory}:/run/guest-services`],
+        CapDrop: ['ALL'],
+        NetworkMode: 'host',
+      },
+    });
+    await container.start();
     for (let attempt = 0; attempt < 200 && !existsSync(socketPath); attempt += 1) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     if (!existsSync(socketPath)) {
-      child.kill();
-      throw new Error('The backend did not create its socket within 10 s.');
+      await container.remove({ force: true });
+      rmSync(socketDirectory, { recursive: true, force: true });
+      throw new Error(`The backend in ${EXTENSION_IMAGE} did not create its socket within 10 s.`);
     }
-    return new Backend(child, socketPath);
+    const pid = (await container.inspect()).State.Pid;
+    return new Backend(container, pid, socketPath, socketDirectory);
   }
 
   async request(method: string, route: string, body?: unknown): Promise<unknown> {
@@ -117,7 +135,7 @@ class Backend {
   /**
    * Starts a run and polls its task until the run is up, as the tab does but
    * with a tighter interval. Returns the run, the time until the task showed
-   * the endpoint that answered HTTP, and the time until the whole result with
+   * the endpoint that responded to HTTP, and the time until the whole result with
    * the emulation evidence was there.
    */
   async run(image: string): Promise<{ result: RunResult; endpointMs: number; resultMs: number }> {
@@ -140,14 +158,17 @@ class Backend {
     }
   }
 
+  /** Returns the resident set size of the backend's Node.js process, seen from the engine's host. */
   rssBytes(): number {
-    const status = readFileSync(`/proc/${this.process.pid}/status`, 'utf8');
+    const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
     const kilobytes = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 'NaN');
     return kilobytes * 1024;
   }
 
-  stop(): void {
-    this.process.kill('SIGTERM');
+  async stop(): Promise<void> {
+    await this.container.stop({ t: 5 }).catch(() => undefined);
+    await this.container.remove({ force: true }).catch(() => undefined);
+    rmSync(this.socketDirectory, { recursive: true, force: true });
   }
 }
 
@@ -241,13 +262,16 @@ async function main(): Promise<void> {
   await engine.ping().catch((error: unknown) => {
     throw new Error(`The Docker engine is not reachable (${String(error)}). Run scripts/provision-engine.sh first.`);
   });
+  await engine.getImage(EXTENSION_IMAGE).inspect().catch(() => {
+    throw new Error(`The extension image ${EXTENSION_IMAGE} is missing. Run "make build-extension" first.`);
+  });
   for (const image of [IMAGE, TINY_IMAGE]) {
     await engine.getImage(image).inspect().catch(() => {
       throw new Error(`The fixture ${image} is missing. Run scripts/prepare-assets.sh first.`);
     });
   }
 
-  const backend = await Backend.start();
+  const backend = await Backend.start(engine);
   const byHand = new ByHand();
   let registeredHandler = false;
   const figures: Figure[] = [];
@@ -368,14 +392,6 @@ async function main(): Promise<void> {
     const weight = uiWeight();
     figures.push(figure('UI weight', 'gzip size of the JS that index.html loads before first paint', '<= 300 KB', 'KB', [weight.bytes / 1000], (value) => value <= 300, { files: weight.files }));
 
-    const hasExtensionImage = await engine
-      .getImage(EXTENSION_IMAGE)
-      .inspect()
-      .then(() => true)
-      .catch(() => false);
-    if (!hasExtensionImage) {
-      throw new Error(`The extension image ${EXTENSION_IMAGE} is missing. Run "make build-extension" first.`);
-    }
     const compressed = (await compressedImageSize(engine, EXTENSION_IMAGE)) / 1e6;
     figures.push(figure('extension image', `docker save ${EXTENSION_IMAGE} | gzip`, '<= 60 MB', 'MB', [compressed], (value) => value <= 60));
   } finally {
@@ -384,7 +400,7 @@ async function main(): Promise<void> {
     if (registeredHandler) {
       await backend.request('DELETE', '/handlers/arm').catch(() => undefined);
     }
-    backend.stop();
+    await backend.stop();
   }
 
   const results = {

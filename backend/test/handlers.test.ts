@@ -7,6 +7,8 @@ import { parseBinfmtListing } from '../src/emulation/binfmt.ts';
 import { readBinfmtState } from '../src/emulation/handler-reader.ts';
 import { parseFlags } from '../src/emulation/handler-registrar.ts';
 import { HelperImage } from '../src/emulation/helper-image.ts';
+import { ResidentReader } from '../src/emulation/resident-reader.ts';
+import { roleFilter } from '../src/engine/labels.ts';
 import type { Services } from '../src/services.ts';
 import { readArmEntries, restoreArmEntries, setArmHandlers, type SavedEntry } from './rig/binfmt-rig.ts';
 import { FIXTURES, connectToEngine, runPlain } from './rig/engine-rig.ts';
@@ -113,5 +115,55 @@ describe('reading binfmt_misc', () => {
     } finally {
       rmSync(emptyFolder, { recursive: true, force: true });
     }
+  });
+
+  it('reads through a resident helper that stays up', async () => {
+    setArmHandlers({ arm: 'F' });
+    const engine = await services.status.engine();
+    const helper = new HelperImage(services.docker, services.bundle);
+    const resident = new ResidentReader(services.docker, helper);
+    const emptyFolder = mkdtempSync(path.join(os.tmpdir(), 'no-binfmt-'));
+    let oneShotReads = 0;
+    const view = new BinfmtView(
+      () => {
+        oneShotReads += 1;
+        return readBinfmtState(services.docker, helper, engine.architecture);
+      },
+      emptyFolder,
+      resident,
+    );
+    try {
+      const oneShot = await view.read(engine.architecture);
+      expect(view.source).toBe('resident');
+
+      expect(await view.read(engine.architecture)).toEqual(oneShot);
+      const readers = await services.docker.listContainers({ filters: { label: roleFilter('binfmt-reader') } });
+      expect(readers).toHaveLength(1);
+
+      // Each request reads the table as it is now.
+      setArmHandlers({ arm: 'OC' });
+      expect((await view.read(engine.architecture)).handlers.find((handler) => handler.name === 'qemu-arm')?.flags).toEqual(['O', 'C']);
+      setArmHandlers({});
+      expect((await view.read(engine.architecture)).handlers.some((handler) => handler.name === 'qemu-arm')).toBe(false);
+      expect(oneShotReads).toBe(1);
+
+      // A reader removed behind its back is replaced on the next read.
+      await services.docker.getContainer(readers[0]?.Id ?? '').remove({ force: true });
+      setArmHandlers({ arm: 'F' });
+      expect((await view.read(engine.architecture)).handlers.find((handler) => handler.name === 'qemu-arm')?.flags).toEqual(['F']);
+      expect((await view.read(engine.architecture)).handlers.find((handler) => handler.name === 'qemu-arm')?.flags).toEqual(['F']);
+      expect(await services.docker.listContainers({ filters: { label: roleFilter('binfmt-reader') } })).toHaveLength(1);
+    } finally {
+      resident.close();
+      rmSync(emptyFolder, { recursive: true, force: true });
+    }
+
+    // Closing ends the helper's input, so it exits and the engine removes it.
+    let left = 1;
+    for (let attempt = 0; attempt < 50 && left > 0; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      left = (await services.docker.listContainers({ all: true, filters: { label: roleFilter('binfmt-reader') } })).length;
+    }
+    expect(left).toBe(0);
   });
 });

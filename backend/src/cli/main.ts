@@ -289,7 +289,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--socket <path>', 'unix socket path').env('ARM_RUNNER_SOCKET'))
     .action(
       action(async (options: { socket?: string }) => {
-        const services = await createServices({ bundleDirectory: bundleDirectory(), sampleArchivePath: sampleArchive() });
+        const services = await createServices({ bundleDirectory: bundleDirectory(), sampleArchivePath: sampleArchive(), residentBinfmtReader: true });
         await removeLeftovers(services);
         const app = buildServer(services);
         const target = { socketPath: options.socket ?? '/run/guest-services/backend.sock' };
@@ -297,6 +297,7 @@ export function buildProgram(): Command {
         logger.info({ event: 'server.listening', address }, 'ARM Runner backend listening');
         const shutdown = (signal: string): void => {
           logger.info({ event: 'server.stopping', signal }, 'ARM Runner backend stopping');
+          services.close();
           void app.close().then(() => process.exit(0));
         };
         process.once('SIGTERM', () => shutdown('SIGTERM'));
@@ -310,7 +311,7 @@ export function buildProgram(): Command {
     .option('--port <port>', 'TCP port on 127.0.0.1 (0 picks a free one)', '8787')
     .action(
       action(async (options: { port: string }) => {
-        const services = await createServices({ bundleDirectory: bundleDirectory(), sampleArchivePath: sampleArchive() });
+        const services = await createServices({ bundleDirectory: bundleDirectory(), sampleArchivePath: sampleArchive(), residentBinfmtReader: true });
         await removeLeftovers(services);
         const server = await startStandaloneServer(services, {
           uiDirectory: process.env.ARM_RUNNER_UI_DIR ?? path.join(repositoryRoot, 'ui', 'dist'),
@@ -320,6 +321,7 @@ export function buildProgram(): Command {
         process.stdout.write(`ARM Runner is running. Open this URL in a browser on this machine:\n\n  ${server.url}\n\nPress Ctrl+C to stop.\n`);
         const shutdown = (signal: string): void => {
           logger.info({ event: 'standalone.stopping', signal }, 'ARM Runner standalone host stopping');
+          services.close();
           void server.app.close().then(() => process.exit(0));
         };
         process.once('SIGTERM', () => shutdown('SIGTERM'));

@@ -24,6 +24,12 @@ export interface HelperReading {
   identity: BinfmtIdentity | undefined;
 }
 
+/** A helper that stays running and reads the table on request (see ResidentReader). */
+export interface ResidentSource {
+  readonly available: boolean;
+  read(engineArchitecture: string): Promise<HelperReading>;
+}
+
 /**
  * Splits the identity lines ("@boot_id:…" and "@device:…") from the helper's
  * listing. They start with "@", which no binfmt_misc path does.
@@ -80,7 +86,8 @@ export async function readLocalListing(directory = LOCAL_BINFMT_DIRECTORY): Prom
  * its own /proc shows the same table. Reading a few files there takes well
  * under a millisecond, where the helper takes a container start. That is used only after
  * the helper's identity equals the local one. Inside Docker Desktop the
- * backend's container has no binfmt_misc mounted, so it keeps using the helper.
+ * backend's container has no binfmt_misc mounted, so it asks a resident
+ * helper, when one is given, and a one-shot helper otherwise.
  */
 export class BinfmtView {
   /** undefined: not decided yet; null: no local view; a string: the verified local folder. */
@@ -89,14 +96,18 @@ export class BinfmtView {
   constructor(
     private readonly readThroughHelper: () => Promise<HelperReading>,
     private readonly directory = LOCAL_BINFMT_DIRECTORY,
+    private readonly resident?: ResidentSource,
   ) {}
 
-  /** The source of the reads: the local folder, the helper, or not decided before the first read. */
-  get source(): 'local' | 'helper' | 'undecided' {
+  /** The source of the next read: the local folder, a resident or one-shot helper, or not decided before the first read. */
+  get source(): 'local' | 'resident' | 'helper' | 'undecided' {
     if (this.localDirectory === undefined) {
       return 'undecided';
     }
-    return this.localDirectory === null ? 'helper' : 'local';
+    if (this.localDirectory !== null) {
+      return 'local';
+    }
+    return this.resident?.available === true ? 'resident' : 'helper';
   }
 
   async read(engineArchitecture: string): Promise<BinfmtState> {
@@ -111,6 +122,14 @@ export class BinfmtView {
         // Unmounted since it was verified: decide again after a helper read.
         logger.warn({ event: 'binfmt.local-read-failed', directory: this.localDirectory, err: error }, 'binfmt_misc could not be read directly, so the helper container reads it');
         this.localDirectory = undefined;
+      }
+    }
+
+    if (this.localDirectory === null && this.resident?.available === true) {
+      try {
+        return (await this.resident.read(engineArchitecture)).state;
+      } catch {
+        // The resident reader logged why. This read goes through a one-shot helper.
       }
     }
 

@@ -3,7 +3,7 @@ import { ARM_PLATFORMS, type ArmPlatform, type EngineInfo, type PlatformVerdict,
 import type { LoadedBundle } from '../bundle/bundle.ts';
 import { readEngineInfo } from '../engine/client.ts';
 import { logger } from '../log.ts';
-import { BinfmtView } from './binfmt-view.ts';
+import { BinfmtView, LOCAL_BINFMT_DIRECTORY, type ResidentSource } from './binfmt-view.ts';
 import { readBinfmtState } from './handler-reader.ts';
 import type { HelperImage } from './helper-image.ts';
 import { emulatorFor } from './platform.ts';
@@ -20,8 +20,13 @@ export class StatusService {
     private readonly bundle: LoadedBundle,
     private readonly helper: HelperImage,
     private readonly tester: VerdictTester,
+    resident?: ResidentSource,
   ) {
-    this.binfmtView = new BinfmtView(async () => readBinfmtState(this.docker, this.helper, (await this.engine()).architecture));
+    this.binfmtView = new BinfmtView(
+      async () => readBinfmtState(this.docker, this.helper, (await this.engine()).architecture),
+      LOCAL_BINFMT_DIRECTORY,
+      resident,
+    );
   }
 
   /** Returns the engine's facts. The architecture cannot change while the engine runs, so it is read once. */

@@ -18,7 +18,7 @@ export const LABELS = {
   probeSha256: `${PREFIX}.probe-sha256`,
 } as const;
 
-export type Role = 'augmented-image' | 'augment-build' | 'run' | 'helper' | 'helper-image' | 'probe-image' | 'probe' | 'inspect';
+export type Role = 'augmented-image' | 'augment-build' | 'run' | 'helper' | 'binfmt-reader' | 'helper-image' | 'probe-image' | 'probe' | 'inspect';
 
 export function managedLabels(role: Role): Record<string, string> {
   return { [LABELS.managed]: 'true', [LABELS.role]: role };

@@ -12,6 +12,7 @@ import { requestOverSocket } from '../rig/engine-test-context.ts';
 import { compressedImageSize } from '../rig/image-size.ts';
 import { readElfInfo } from '../../src/emulation/elf.ts';
 import { demuxDockerStream } from '../../src/engine/streams.ts';
+import { roleFilter } from '../../src/engine/labels.ts';
 import { EXTENSION_IMAGE, EXTENSION_IMAGE_ARM64, connectToEngine, fetchText, managedRunIds, removeRunsCreatedSince } from '../rig/engine-rig.ts';
 
 
@@ -192,6 +193,24 @@ describe('install path as Docker Desktop runs it', () => {
 
     const removed = await requestOverSocket(socketPath, 'DELETE', `/runs/${task?.result?.id}`);
     expect(removed.status).toBe(200);
+  });
+
+  it('reads binfmt_misc through a resident helper that leaves with the backend', async () => {
+    // The backend's container has no binfmt_misc of its own, as inside Docker Desktop.
+    const logs = demuxDockerStream((await backend!.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer).combined;
+    const viewLine = logs.split('\n').find((line) => line.includes('"event":"binfmt.view"'));
+    expect(viewLine).toContain('"source":"helper"');
+    expect(logs).toContain('"event":"binfmt.resident-started"');
+    expect(await services.docker.listContainers({ filters: { label: roleFilter('binfmt-reader') } })).toHaveLength(1);
+
+    // A backend that is killed drops its connection, so the reader's input ends and the engine removes it.
+    await backend!.kill();
+    let left = 1;
+    for (let attempt = 0; attempt < 50 && left > 0; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      left = (await services.docker.listContainers({ all: true, filters: { label: roleFilter('binfmt-reader') } })).length;
+    }
+    expect(left).toBe(0);
   });
 });
 
