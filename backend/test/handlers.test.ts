@@ -139,6 +139,11 @@ describe('reading binfmt_misc', () => {
       expect(await view.read(engine.architecture)).toEqual(oneShot);
       const readers = await services.docker.listContainers({ filters: { label: roleFilter('binfmt-reader') } });
       expect(readers).toHaveLength(1);
+      const reader = await services.docker.getContainer(readers[0]?.Id ?? '').inspect();
+      expect(reader.HostConfig.CapAdd ?? []).toEqual([]);
+      expect(reader.HostConfig.CapDrop).toEqual(['ALL']);
+      expect(reader.HostConfig.NetworkMode).toBe('none');
+      expect(reader.HostConfig.AutoRemove).toBe(true);
 
       // Each request reads the table as it is now.
       setArmHandlers({ arm: 'OC' });

@@ -21,6 +21,8 @@ interface Session {
   /** Called on every chunk and when the stream ends. */
   onChange: (() => void) | undefined;
   ended: boolean;
+  /** How many reads the session answered. */
+  served: number;
 }
 
 /**
@@ -32,8 +34,13 @@ interface Session {
  * The container is created with AutoRemove and StdinOnce: when this process
  * closes the connection, or dies, the helper's input ends, its script exits
  * and the engine removes it. A session that fails is dropped and the next
- * read starts a new one. When a session cannot even start, the reader stays
- * off for a minute, and callers use the one-shot helper meanwhile.
+ * read starts a new one. When a session cannot start or fails its first read,
+ * the reader stays off for a minute, and callers use the one-shot helper
+ * meanwhile.
+ *
+ * The container gets no capability. Where the engine's host has not mounted
+ * binfmt_misc, the helper would need CAP_SYS_ADMIN to mount it, so its first
+ * read fails and the one-shot helper, which has that capability, is used.
  */
 export class ResidentReader {
   private session: Promise<Session> | undefined;
@@ -86,8 +93,12 @@ export class ResidentReader {
       if (!/(^|\/)status:/m.test(listing)) {
         throw new ArmRunnerError('ENGINE_ERROR', 'The resident binfmt_misc reader printed no status line.', output.slice(0, 500));
       }
+      session.served += 1;
       return { state: parseBinfmtListing(listing, engineArchitecture), identity };
     } catch (error) {
+      if (session.served === 0) {
+        this.offUntil = Date.now() + RETRY_AFTER_MS;
+      }
       logger.warn({ event: 'binfmt.resident-read-failed', containerId: session.container.id, err: error }, 'the resident binfmt_misc reader failed; the next read starts a new one');
       if (this.session !== undefined) {
         this.close();
@@ -138,8 +149,7 @@ export class ResidentReader {
       AttachStderr: true,
       HostConfig: {
         AutoRemove: true,
-        // SYS_ADMIN only for the fallback mount, as for the one-shot helper.
-        CapAdd: ['SYS_ADMIN'],
+        CapDrop: ['ALL'],
         Binds: ['/proc/sys/fs/binfmt_misc:/host/binfmt_misc:ro'],
         NetworkMode: 'none',
       },
@@ -154,7 +164,7 @@ export class ResidentReader {
       throw error;
     }
 
-    const session: Session = { container, stream, received: Buffer.alloc(0), onChange: undefined, ended: false };
+    const session: Session = { container, stream, received: Buffer.alloc(0), onChange: undefined, ended: false, served: 0 };
     const ended = (): void => {
       session.ended = true;
       session.onChange?.();

@@ -197,7 +197,7 @@ describe('install path as Docker Desktop runs it', () => {
 
   it('reads binfmt_misc through a resident helper that leaves with the backend', async () => {
     // The backend's container has no binfmt_misc of its own, as inside Docker Desktop.
-    const logs = demuxDockerStream((await backend!.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer).combined;
+    const logs = demuxDockerStream(await backend!.logs({ stdout: true, stderr: true, follow: false })).combined;
     const viewLine = logs.split('\n').find((line) => line.includes('"event":"binfmt.view"'));
     expect(viewLine).toContain('"source":"helper"');
     expect(logs).toContain('"event":"binfmt.resident-started"');
