@@ -111,8 +111,14 @@ describe('parseLogThreshold', () => {
     expect(parseLogThreshold('silent')).toBe('silent');
   });
 
+  it('maps trace and fatal to the nearest level', () => {
+    expect(parseLogThreshold('trace')).toBe('debug');
+    expect(parseLogThreshold('fatal')).toBe('error');
+  });
+
   it('returns undefined for an unknown level', () => {
     expect(parseLogThreshold('verbose')).toBeUndefined();
     expect(parseLogThreshold('')).toBeUndefined();
+    expect(parseLogThreshold('constructor')).toBeUndefined();
   });
 });

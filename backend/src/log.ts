@@ -108,10 +108,17 @@ export class Logger {
   }
 }
 
+// trace and fatal are pino's names for the levels below debug and above error.
+// They are accepted so that an ARM_RUNNER_LOG_LEVEL set for pino keeps working.
+const LEVEL_ALIASES: Record<string, LogThreshold> = { trace: 'debug', fatal: 'error' };
+
 /** Reads a threshold from ARM_RUNNER_LOG_LEVEL's value, or returns undefined for an unknown one. */
 export function parseLogThreshold(value: string | undefined): LogThreshold | undefined {
   const normalized = (value ?? 'info').trim().toLowerCase();
-  return isThreshold(normalized) ? normalized : undefined;
+  if (isThreshold(normalized)) {
+    return normalized;
+  }
+  return Object.hasOwn(LEVEL_ALIASES, normalized) ? LEVEL_ALIASES[normalized] : undefined;
 }
 
 function createBackendLogger(): Logger {
@@ -120,7 +127,7 @@ function createBackendLogger(): Logger {
   // stderr, so that the CLI's stdout stays machine-readable.
   const created = new Logger({ name: 'arm-runner', level: threshold ?? 'info', write: (line) => process.stderr.write(line) });
   if (threshold === undefined) {
-    created.warn({ event: 'log.level-invalid', value: configured }, 'ARM_RUNNER_LOG_LEVEL is not one of debug, info, warn, error or silent; using info');
+    created.warn({ event: 'log.level-invalid', value: configured }, 'ARM_RUNNER_LOG_LEVEL is not one of debug, info, warn, error or silent, so the level is info');
   }
   return created;
 }
