@@ -1,6 +1,9 @@
 // Small validators for request bodies, queries and path parameters. Each
 // schema checks a value, fills in defaults and collects every problem with
 // the path of the field, so that one reply can list all of them.
+//
+// The factories are marked free of side effects, so that bundlers can drop
+// the schemas from the UI, which checks no requests itself.
 
 export type IssuePath = (string | number)[];
 
@@ -84,6 +87,7 @@ export interface StringOptions {
   messages?: { min?: string; max?: string; pattern?: string };
 }
 
+/* @__NO_SIDE_EFFECTS__ */
 export function string(options: StringOptions = {}): Schema<string> {
   return new Schema((value, path, issues) => {
     if (typeof value !== 'string') {
@@ -116,6 +120,7 @@ export interface NumberOptions {
   fromString?: boolean;
 }
 
+/* @__NO_SIDE_EFFECTS__ */
 export function number(options: NumberOptions = {}): Schema<number> {
   const expected = options.integer === true ? 'a whole number' : 'a number';
   return new Schema((value, path, issues) => {
@@ -138,6 +143,7 @@ export function number(options: NumberOptions = {}): Schema<number> {
   });
 }
 
+/* @__NO_SIDE_EFFECTS__ */
 export function boolean(): Schema<boolean> {
   return new Schema((value, path, issues) => {
     if (typeof value !== 'boolean') {
@@ -149,6 +155,7 @@ export function boolean(): Schema<boolean> {
 }
 
 /** One of a fixed list of strings. */
+/* @__NO_SIDE_EFFECTS__ */
 export function oneOf<const Values extends readonly string[]>(values: Values): Schema<Values[number]> {
   const listed = values.map((value) => `"${value}"`).join(', ');
   return new Schema((value, path, issues) => {
@@ -166,6 +173,7 @@ export interface ArrayOptions {
   max?: number;
 }
 
+/* @__NO_SIDE_EFFECTS__ */
 export function array<T>(items: Schema<T>, options: ArrayOptions = {}): Schema<T[]> {
   return new Schema((value, path, issues) => {
     if (!Array.isArray(value)) {
@@ -185,11 +193,13 @@ export function array<T>(items: Schema<T>, options: ArrayOptions = {}): Schema<T
 }
 
 /** Lets a field be left out. The output then has no such key. */
+/* @__NO_SIDE_EFFECTS__ */
 export function optional<T>(schema: Schema<T>): Schema<T | undefined> {
   return new Schema((value, path, issues) => (value === undefined ? undefined : schema.check(value, path, issues)), true);
 }
 
 /** Uses `fallback` when the field is left out. null is checked like any other value. */
+/* @__NO_SIDE_EFFECTS__ */
 export function withDefault<T>(schema: Schema<T>, fallback: T): Schema<T> {
   return new Schema((value, path, issues) => (value === undefined ? structuredClone(fallback) : schema.check(value, path, issues)), true);
 }
@@ -200,6 +210,7 @@ export type Fields<T> = { [Key in keyof T]-?: Schema<T[Key]> };
  * An object with exactly these fields: a key that is not listed is an
  * error, so that a misspelled option is never silently ignored.
  */
+/* @__NO_SIDE_EFFECTS__ */
 export function strictObject<T extends object>(fields: Fields<T>): Schema<T> {
   const known = Object.keys(fields);
   return new Schema((value, path, issues) => {
