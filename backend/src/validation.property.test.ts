@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AugmentRequestSchema, HandlerInstallRequestSchema, LogsQuerySchema, RunRequestSchema } from '@arm-runner/contract';
+import { AugmentRequestSchema, HandlerInstallRequestSchema, LogsQuerySchema, RunRequestSchema, type Schema } from '@arm-runner/contract';
 import { ArmRunnerError } from './errors.ts';
 import { parseOrThrow } from './validation.ts';
 
@@ -14,12 +14,14 @@ const body = fc.oneof(
   fc.record({ image: fc.jsonValue({ maxDepth: 2 }), publish: fc.jsonValue({ maxDepth: 3 }) }, { requiredKeys: [] }),
 );
 
-describe.each([
+const SCHEMAS: [string, Schema<unknown>][] = [
   ['run request', RunRequestSchema],
   ['augment request', AugmentRequestSchema],
   ['handler request', HandlerInstallRequestSchema],
   ['logs query', LogsQuerySchema],
-] as const)('parseOrThrow with the %s schema', (subject, schema) => {
+];
+
+describe.each(SCHEMAS)('parseOrThrow with the %s schema', (subject, schema) => {
   it('returns the parsed value or throws INVALID_REQUEST', () => {
     fc.assert(
       fc.property(body, (value) => {

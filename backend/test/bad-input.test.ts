@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { followProgress } from '../src/engine/streams.ts';
 import { buildProgramArchive } from '../src/emulation/probe-image.ts';
 import { probeProgram } from '../src/emulation/probe-program.ts';
-import { buildServer } from '../src/http/server.ts';
+import { startApiServer, type ApiServer } from './rig/api-server.ts';
 import { setArmHandlers } from './rig/binfmt-rig.ts';
 import { setUpEngineTest } from './rig/engine-test-context.ts';
 import { FIXTURES, allContainerIds } from './rig/engine-rig.ts';
@@ -15,7 +15,7 @@ import { FIXTURES, allContainerIds } from './rig/engine-rig.ts';
 // what to do, and leave the engine's containers and images as they were.
 
 const engine = setUpEngineTest();
-let app: ReturnType<typeof buildServer>;
+let api: ApiServer;
 let busyServer: net.Server;
 let busyPort = 0;
 const EXITS_AT_ONCE = 'arm-runner-test/exits-at-once:armv7';
@@ -26,13 +26,13 @@ async function allImageIds(): Promise<string[]> {
 
 /** Sends a run request and returns the error it ends with: straight away (4xx) or as a failed task. */
 async function runError(body: unknown): Promise<ApiError> {
-  const reply = await app.inject({ method: 'POST', url: '/runs', payload: body as object });
-  if (reply.statusCode !== 202) {
-    return reply.json<ApiError>();
+  const reply = await api.call('POST', '/runs', body);
+  if (reply.status !== 202) {
+    return reply.body as ApiError;
   }
-  const { taskId } = reply.json<{ taskId: string }>();
+  const { taskId } = reply.body as { taskId: string };
   for (let attempt = 0; attempt < 600; attempt += 1) {
-    const task = (await app.inject({ method: 'GET', url: `/tasks/${taskId}` })).json<TaskInfo<RunResult>>();
+    const task = (await api.call('GET', `/tasks/${taskId}`)).body as TaskInfo<RunResult>;
     if (task.state === 'failed' && task.error !== undefined) {
       return task.error;
     }
@@ -46,7 +46,7 @@ async function runError(body: unknown): Promise<ApiError> {
 
 beforeAll(async () => {
   setArmHandlers({ arm: 'F', aarch64: 'F' });
-  app = buildServer(engine.services);
+  api = await startApiServer(engine.services);
   busyServer = net.createServer();
   await new Promise<void>((resolve) => busyServer.listen(0, '127.0.0.1', resolve));
   busyPort = (busyServer.address() as net.AddressInfo).port;
@@ -58,7 +58,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await new Promise((resolve) => busyServer.close(resolve));
-  await app.close();
+  await api.close();
   await engine.services.docker.getImage(EXITS_AT_ONCE).remove({ force: true });
 });
 
@@ -110,18 +110,18 @@ describe('bad run requests', () => {
 
 describe('bad run ids', () => {
   it('unknown run id', async () => {
-    const reply = await app.inject({ method: 'GET', url: '/runs/nosuchrun' });
-    expect(reply.statusCode).toBe(404);
-    expect(reply.json<ApiError>().code).toBe('RUN_NOT_FOUND');
-    expect(reply.json<ApiError>().message).toContain('arm-runner ls');
+    const reply = await api.call('GET', '/runs/nosuchrun');
+    expect(reply.status).toBe(404);
+    expect((reply.body as ApiError).code).toBe('RUN_NOT_FOUND');
+    expect((reply.body as ApiError).message).toContain('arm-runner ls');
   });
 
   it('removing a run twice', async () => {
     const run = await engine.services.runs.start({ image: FIXTURES.armv7, publish: [], exposeOnLan: false, waitSeconds: 60 });
-    const first = await app.inject({ method: 'DELETE', url: `/runs/${run.id}` });
-    expect(first.statusCode).toBe(200);
-    const second = await app.inject({ method: 'DELETE', url: `/runs/${run.id}` });
-    expect(second.statusCode).toBe(404);
-    expect(second.json<ApiError>().code).toBe('RUN_NOT_FOUND');
+    const first = await api.call('DELETE', `/runs/${run.id}`);
+    expect(first.status).toBe(200);
+    const second = await api.call('DELETE', `/runs/${run.id}`);
+    expect(second.status).toBe(404);
+    expect((second.body as ApiError).code).toBe('RUN_NOT_FOUND');
   });
 });

@@ -7,8 +7,8 @@ import { promisify } from 'node:util';
 import type { ApiError } from '@arm-runner/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngineClient } from '../src/engine/client.ts';
-import { buildServer } from '../src/http/server.ts';
 import { createServices, type Services } from '../src/services.ts';
+import { startApiServer } from './rig/api-server.ts';
 import { setArmHandlers } from './rig/binfmt-rig.ts';
 import { setUpEngineTest } from './rig/engine-test-context.ts';
 import { BUNDLE_DIR, CLI_PATH, FIXTURES, REPOSITORY_ROOT } from './rig/engine-rig.ts';
@@ -80,25 +80,25 @@ afterAll(async () => {
 
 describe('engine down', () => {
   it('status says so and recovers when the engine is back', async () => {
-    const app = buildServer(services);
-    expect((await app.inject({ method: 'GET', url: '/status' })).statusCode).toBe(200);
+    const api = await startApiServer(services);
+    expect((await api.call('GET', '/status')).status).toBe(200);
 
     await proxy.stop();
-    const down = await app.inject({ method: 'GET', url: '/status' });
-    expect(down.statusCode).toBe(503);
-    expect(down.json<ApiError>().code).toBe('ENGINE_UNREACHABLE');
-    expect(down.json<ApiError>().message).toContain('Start the engine');
-    const runs = await app.inject({ method: 'GET', url: '/runs' });
-    expect(runs.json<ApiError>().code).toBe('ENGINE_UNREACHABLE');
+    const down = await api.call('GET', '/status');
+    expect(down.status).toBe(503);
+    expect((down.body as ApiError).code).toBe('ENGINE_UNREACHABLE');
+    expect((down.body as ApiError).message).toContain('Start the engine');
+    const runs = await api.call('GET', '/runs');
+    expect((runs.body as ApiError).code).toBe('ENGINE_UNREACHABLE');
 
     // The same backend, with no restart, works again once the engine responds.
     await proxy.start();
-    const back = await app.inject({ method: 'GET', url: '/status' });
-    expect(back.statusCode).toBe(200);
+    const back = await api.call('GET', '/status');
+    expect(back.status).toBe(200);
     const run = await services.runs.start({ image: FIXTURES.armv7, publish: [], exposeOnLan: false, waitSeconds: 60 });
     expect(run.emulation.machine).toBe('armv7l');
     await services.runs.remove(run.id);
-    await app.close();
+    await api.close();
   });
 
   it('the CLI says so with what to do', async () => {

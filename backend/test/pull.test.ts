@@ -7,9 +7,9 @@ import type { PullResult, TaskInfo } from '@arm-runner/contract';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveSourceImage } from '../src/augment/source-image.ts';
 import { ArmRunnerError } from '../src/errors.ts';
-import { buildServer } from '../src/http/server.ts';
 import { pullPlatform, type PullProgressEvent } from '../src/images/platform-pull.ts';
 import { INDEX_MEDIA_TYPES } from '../src/images/registry-index.ts';
+import { startApiServer } from './rig/api-server.ts';
 import { CLI_PATH, connectToEngine } from './rig/engine-rig.ts';
 
 // These tests pull from a registry on 127.0.0.1 that scripts/local-registry.sh
@@ -470,23 +470,23 @@ describe('pull surfaces', () => {
   });
 
   it('POST /images/pull runs a pull task', async () => {
-    const app = buildServer(await connectToEngine());
+    const api = await startApiServer(await connectToEngine());
     const expected = await manifestOf('armv6');
     const reference = `${REPOSITORY}@${expected.digest}`;
     const existed = await imageExists(reference);
 
     try {
-      const invalid = await app.inject({ method: 'POST', url: '/images/pull', payload: { image: MULTI, platform: 'linux/s390x' } });
-      expect(invalid.statusCode).toBe(400);
-      expect(invalid.json()).toMatchObject({ code: 'INVALID_PLATFORM' });
+      const invalid = await api.call('POST', '/images/pull', { image: MULTI, platform: 'linux/s390x' });
+      expect(invalid.status).toBe(400);
+      expect(invalid.body).toMatchObject({ code: 'INVALID_PLATFORM' });
 
-      const accepted = await app.inject({ method: 'POST', url: '/images/pull', payload: { image: MULTI, platform: 'linux/arm/v6' } });
-      expect(accepted.statusCode).toBe(202);
-      const { taskId } = accepted.json<{ taskId: string }>();
+      const accepted = await api.call('POST', '/images/pull', { image: MULTI, platform: 'linux/arm/v6' });
+      expect(accepted.status).toBe(202);
+      const { taskId } = accepted.body as { taskId: string };
 
       let task: TaskInfo<PullResult> | undefined;
       for (let attempt = 0; attempt < 600 && (task === undefined || task.state === 'running'); attempt += 1) {
-        task = (await app.inject({ method: 'GET', url: `/tasks/${taskId}` })).json<TaskInfo<PullResult>>();
+        task = (await api.call('GET', `/tasks/${taskId}`)).body as TaskInfo<PullResult>;
         if (task.state === 'running') {
           await new Promise((resolve) => setTimeout(resolve, 200));
         }
@@ -497,7 +497,7 @@ describe('pull surfaces', () => {
       expect(task?.result).toMatchObject({ platform: 'linux/arm/v6', imageId: fixtureIds.armv6, digestReference: reference });
       expect(task?.log).toContain(`Reading the platforms of ${MULTI} from its registry`);
     } finally {
-      await app.close();
+      await api.close();
       if (!existed) {
         await removeReference(reference);
       }

@@ -8,7 +8,7 @@ import { augmentedImageTag, parseImageReference } from '../src/augment/reference
 import { applyCleanup, planCleanup } from '../src/cleanup/cleanup.ts';
 import { LABELS, managedLabels } from '../src/engine/labels.ts';
 import { removeLeftoverContainers } from '../src/engine/leftovers.ts';
-import { buildServer } from '../src/http/server.ts';
+import { startApiServer } from './rig/api-server.ts';
 import { setArmHandlers } from './rig/binfmt-rig.ts';
 import { setUpEngineTest } from './rig/engine-test-context.ts';
 import { CLI_PATH, FIXTURES, connectToEngine, fetchText } from './rig/engine-rig.ts';
@@ -73,26 +73,26 @@ describe('backend restart', () => {
   });
 
   it('a task from before the restart is reported, not left pending', async () => {
-    const before = buildServer(engine.services);
-    const accepted = await before.inject({ method: 'POST', url: '/runs', payload: { image: FIXTURES.armv7 } });
-    expect(accepted.statusCode).toBe(202);
-    const { taskId } = accepted.json<{ taskId: string }>();
-    let task = (await before.inject({ method: 'GET', url: `/tasks/${taskId}` })).json<TaskInfo<RunResult>>();
+    const before = await startApiServer(engine.services);
+    const accepted = await before.call('POST', '/runs', { image: FIXTURES.armv7 });
+    expect(accepted.status).toBe(202);
+    const { taskId } = accepted.body as { taskId: string };
+    let task = (await before.call('GET', `/tasks/${taskId}`)).body as TaskInfo<RunResult>;
     for (let attempt = 0; attempt < 300 && task.state === 'running'; attempt += 1) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      task = (await before.inject({ method: 'GET', url: `/tasks/${taskId}` })).json<TaskInfo<RunResult>>();
+      task = (await before.call('GET', `/tasks/${taskId}`)).body as TaskInfo<RunResult>;
     }
     expect(task.state).toBe('succeeded');
 
     // A new backend process has new services and no memory of the task.
-    const restarted = buildServer(await connectToEngine());
-    const reply = await restarted.inject({ method: 'GET', url: `/tasks/${taskId}` });
-    expect(reply.statusCode).toBe(404);
-    expect(reply.json<{ code: string }>().code).toBe('TASK_NOT_FOUND');
-    expect(reply.json<{ message: string }>().message).toContain('restart');
+    const restarted = await startApiServer(await connectToEngine());
+    const reply = await restarted.call('GET', `/tasks/${taskId}`);
+    expect(reply.status).toBe(404);
+    expect((reply.body as { code: string }).code).toBe('TASK_NOT_FOUND');
+    expect((reply.body as { message: string }).message).toContain('restart');
 
     // The run that task started is found again from its labels.
-    const runs = (await restarted.inject({ method: 'GET', url: '/runs' })).json<{ id: string }[]>();
+    const runs = (await restarted.call('GET', '/runs')).body as { id: string }[];
     expect(runs.map((run) => run.id)).toContain(task.result?.id);
     await before.close();
     await restarted.close();

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ZodError, type z } from 'zod';
 import { validReference } from './image-reference.arbitraries.ts';
-import { AugmentRequestSchema, HandlerInstallRequestSchema, LogsQuerySchema, PortMappingSchema, RunRequestSchema } from './requests.ts';
+import { AugmentRequestSchema, HandlerInstallRequestSchema, LogsQuerySchema, PortMappingSchema, RunRequestSchema, type ParsedPortMapping } from './requests.ts';
+import { ValidationError, type Schema } from './schema.ts';
 
 // A fixed seed keeps runs reproducible. A failure report also prints the seed
 // and the path of the shrunk counterexample.
@@ -51,7 +51,7 @@ function nearValid(valid: fc.Arbitrary<Record<string, unknown>>): fc.Arbitrary<u
 
 interface SchemaCase {
   name: string;
-  schema: z.ZodType;
+  schema: Schema<unknown>;
   input: fc.Arbitrary<unknown>;
 }
 
@@ -66,7 +66,7 @@ const SCHEMAS: SchemaCase[] = [
 ];
 
 describe.each(SCHEMAS)('$name on arbitrary JSON', ({ schema, input }) => {
-  it('parses or throws a ZodError', () => {
+  it('parses or throws a ValidationError', () => {
     fc.assert(
       fc.property(input, (value) => {
         const result = schema.safeParse(value);
@@ -82,7 +82,9 @@ describe.each(SCHEMAS)('$name on arbitrary JSON', ({ schema, input }) => {
           expect(thrown).toBeUndefined();
           expect(parsed).toEqual(result.data);
         } else {
-          expect(thrown).toBeInstanceOf(ZodError);
+          expect(thrown).toBeInstanceOf(ValidationError);
+          expect((thrown as ValidationError).issues).toEqual(result.issues);
+          expect(result.issues.length).toBeGreaterThan(0);
         }
       }),
       options,
@@ -90,7 +92,7 @@ describe.each(SCHEMAS)('$name on arbitrary JSON', ({ schema, input }) => {
   });
 });
 
-function expectPortMapping(mapping: z.output<typeof PortMappingSchema>): void {
+function expectPortMapping(mapping: ParsedPortMapping): void {
   expect(Number.isInteger(mapping.containerPort)).toBe(true);
   expect(mapping.containerPort).toBeGreaterThanOrEqual(1);
   expect(mapping.containerPort).toBeLessThanOrEqual(65535);
@@ -165,6 +167,22 @@ describe('RunRequestSchema', () => {
     fc.assert(
       fc.property(badImage, (image) => {
         expect(RunRequestSchema.safeParse({ image }).success).toBe(false);
+      }),
+      options,
+    );
+  });
+});
+
+describe('unknown fields', () => {
+  it('are rejected by name in every schema', () => {
+    const unknownKey = fc.string({ minLength: 1, maxLength: 12 }).filter((key) => !['image', 'platform', 'publish', 'exposeOnLan', 'waitSeconds'].includes(key));
+    fc.assert(
+      fc.property(validRunRequest, unknownKey, anyJson, (request, key, value) => {
+        const result = RunRequestSchema.safeParse({ ...request, [key]: value });
+        expect(result.success).toBe(false);
+        if (!result.success) {
+          expect(result.issues.some((issue) => issue.message.includes(`"${key}"`))).toBe(true);
+        }
       }),
       options,
     );

@@ -1,14 +1,11 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
-import { PullRequestSchema, RunRequestSchema, type ApiError } from '@arm-runner/contract';
-import { ArmRunnerError, toArmRunnerError } from '../errors.ts';
+import { PullRequestSchema, RunRequestSchema } from '@arm-runner/contract';
+import { ArmRunnerError } from '../errors.ts';
 import { makeBundle } from '../bundle/make-bundle.ts';
 import { applyCleanup, planCleanup } from '../cleanup/cleanup.ts';
-import { removeLeftoverContainers } from '../engine/leftovers.ts';
 import { createEngineClient } from '../engine/client.ts';
 import { layerStatusPrinter, pullPlatform } from '../images/platform-pull.ts';
-import { buildServer, listen } from '../http/server.ts';
 import { logger } from '../log.ts';
 import { parsePublishSpec } from '../runs/ports.ts';
 import { parseArchList, parseFlags, type RegistrationResult } from '../emulation/handler-registrar.ts';
@@ -16,19 +13,11 @@ import { ensureSampleImage } from '../sample/sample-image.ts';
 import { createServices, type Services } from '../services.ts';
 import { startStandaloneServer } from '../standalone/standalone-server.ts';
 import { parseOrThrow } from '../validation.ts';
+import { bundleDirectory, repositoryRoot, sampleArchive } from './paths.ts';
+import { reportError } from './report.ts';
+import { removeLeftovers, serveApi } from './serve.ts';
 import { formatCleanupPlan, formatCleanupResult, formatImageCheck, formatPullResult, formatRunList, formatRunResult, formatStatus } from './format.ts';
 import backendPackage from '../../package.json' with { type: 'json' };
-
-// The CLI bundle lives in backend/dist/, so the repository root is two levels up.
-const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-function bundleDirectory(): string {
-  return process.env.ARM_RUNNER_BUNDLE_DIR ?? path.join(repositoryRoot, 'build', 'bundle');
-}
-
-function sampleArchive(): string {
-  return process.env.ARM_RUNNER_SAMPLE_ARCHIVE ?? path.join(repositoryRoot, 'build', 'images', 'sample-armv7.tar');
-}
 
 interface JsonOption {
   json?: boolean;
@@ -99,22 +88,6 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-function reportError(error: unknown, json: boolean): void {
-  const armError = toArmRunnerError(error);
-  if (armError.code === 'INTERNAL') {
-    logger.error({ event: 'cli.internal-error', err: error }, 'command failed unexpectedly');
-  }
-  const body: ApiError = armError.toApiError();
-  if (json) {
-    process.stderr.write(`${JSON.stringify(body)}\n`);
-    return;
-  }
-  process.stderr.write(`Error (${body.code}): ${body.message}\n`);
-  if (body.detail !== undefined) {
-    process.stderr.write(`${body.detail.replace(/^/gm, '  ')}\n`);
-  }
-}
-
 /** Wraps a command so that every error is printed in one shape and exits non-zero. */
 function action<Args extends unknown[]>(work: (...args: Args) => Promise<void>): (...args: Args) => Promise<void> {
   return async (...args) => {
@@ -130,24 +103,6 @@ function action<Args extends unknown[]>(work: (...args: Args) => Promise<void>):
 
 async function withServices(work: (services: Services) => Promise<void>): Promise<void> {
   await work(await createServices({ bundleDirectory: bundleDirectory(), sampleArchivePath: sampleArchive() }));
-}
-
-// Builds, probes and inspections take seconds, so a short-lived container
-// older than this belongs to a process that was stopped mid-work.
-// ARM_RUNNER_LEFTOVER_AGE_SECONDS changes it, for a backend that is known to
-// run alone on its engine.
-const DEFAULT_LEFTOVER_AGE_SECONDS = 600;
-
-function leftoverAgeMs(): number {
-  const configured = Number(process.env.ARM_RUNNER_LEFTOVER_AGE_SECONDS ?? DEFAULT_LEFTOVER_AGE_SECONDS);
-  return (Number.isFinite(configured) && configured >= 0 ? configured : DEFAULT_LEFTOVER_AGE_SECONDS) * 1000;
-}
-
-/** Removes what an interrupted backend left behind. A failure is logged, never fatal to the start. */
-async function removeLeftovers(services: Services): Promise<void> {
-  await removeLeftoverContainers(services.docker, leftoverAgeMs()).catch((error: unknown) => {
-    logger.warn({ event: 'leftover.cleanup-failed', err: error }, 'could not look for leftover containers');
-  });
 }
 
 export function buildProgram(): Command {
@@ -288,21 +243,7 @@ export function buildProgram(): Command {
     .description('Serve the JSON API on a unix socket, as Docker Desktop runs the backend. For a browser, use "ui", which requires a token.')
     .addOption(new Option('--socket <path>', 'unix socket path').env('ARM_RUNNER_SOCKET'))
     .action(
-      action(async (options: { socket?: string }) => {
-        const services = await createServices({ bundleDirectory: bundleDirectory(), sampleArchivePath: sampleArchive(), residentBinfmtReader: true });
-        await removeLeftovers(services);
-        const app = buildServer(services);
-        const target = { socketPath: options.socket ?? '/run/guest-services/backend.sock' };
-        const address = await listen(app, target);
-        logger.info({ event: 'server.listening', address }, 'ARM Runner backend listening');
-        const shutdown = (signal: string): void => {
-          logger.info({ event: 'server.stopping', signal }, 'ARM Runner backend stopping');
-          services.close();
-          void app.close().then(() => process.exit(0));
-        };
-        process.once('SIGTERM', () => shutdown('SIGTERM'));
-        process.once('SIGINT', () => shutdown('SIGINT'));
-      }),
+      action(async (options: { socket?: string }) => serveApi(options.socket)),
     );
 
   program

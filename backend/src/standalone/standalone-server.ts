@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { HttpReply } from '../http/app.ts';
 import { createApp, registerApiRoutes, type App } from '../http/server.ts';
 import { logger } from '../log.ts';
 import type { Services } from '../services.ts';
@@ -53,10 +54,10 @@ export async function startStandaloneServer(services: Services, options: Standal
   let allowedHosts = new Set<string>();
   let allowedOrigins = new Set<string>();
 
-  app.addHook('onRequest', async (request, reply) => {
+  app.setGuard((request) => {
     if (!allowedHosts.has(request.headers.host ?? '')) {
       logger.warn({ event: 'standalone.host-rejected', host: request.headers.host }, 'rejected a request for another host');
-      return reply.code(403).send({ code: 'INVALID_REQUEST', message: 'This server accepts requests only for its loopback address. Open the URL that "npm start" printed.' });
+      return HttpReply.json(403, { code: 'INVALID_REQUEST', message: 'This server accepts requests only for its loopback address. Open the URL that "npm start" printed.' });
     }
     if (!request.url.startsWith('/api/')) {
       return undefined;
@@ -64,11 +65,11 @@ export async function startStandaloneServer(services: Services, options: Standal
     const origin = request.headers.origin;
     if (origin !== undefined && !allowedOrigins.has(origin)) {
       logger.warn({ event: 'standalone.origin-rejected', origin }, 'rejected an API call from another origin');
-      return reply.code(403).send({ code: 'INVALID_REQUEST', message: 'API calls from other origins are not allowed.' });
+      return HttpReply.json(403, { code: 'INVALID_REQUEST', message: 'API calls from other origins are not allowed.' });
     }
     const requestToken = request.headers[TOKEN_HEADER];
     if (!tokensMatch(typeof requestToken === 'string' ? requestToken : undefined, token)) {
-      return reply.code(401).send({ code: 'UNAUTHORIZED', message: 'Missing or wrong token. Open the full URL that "npm start" printed, including #token=.' });
+      return HttpReply.json(401, { code: 'UNAUTHORIZED', message: 'Missing or wrong token. Open the full URL that "npm start" printed, including #token=.' });
     }
     return undefined;
   });
@@ -82,19 +83,20 @@ export async function startStandaloneServer(services: Services, options: Standal
   const page = indexHtml.replace('<head>', '<head>\n    <script src="./standalone/desktop-shim.js"></script>');
   const shimSource = `(${installDesktopShim.toString()})();\n`;
 
-  app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page));
-  app.get('/standalone/desktop-shim.js', async (_request, reply) => reply.type(CONTENT_TYPES['.js'] ?? '').send(shimSource));
-  app.get('/assets/*', async (request, reply) => {
+  const notFound = HttpReply.json(404, { code: 'INVALID_REQUEST', message: 'Not found.' });
+  app.get('/', () => HttpReply.content(200, page, 'text/html; charset=utf-8', { 'cache-control': 'no-store' }));
+  app.get('/standalone/desktop-shim.js', () => HttpReply.content(200, shimSource, CONTENT_TYPES['.js'] ?? ''));
+  app.get('/assets/*', async (request) => {
     const assetsDirectory = path.join(options.uiDirectory, 'assets');
-    const requested = path.resolve(assetsDirectory, (request.params as { '*': string })['*']);
+    const requested = path.resolve(assetsDirectory, request.params['*'] ?? '');
     if (!requested.startsWith(assetsDirectory + path.sep)) {
-      return reply.code(404).send({ code: 'INVALID_REQUEST', message: 'Not found.' });
+      return notFound;
     }
     try {
       const content = await readFile(requested);
-      return await reply.type(CONTENT_TYPES[path.extname(requested)] ?? 'application/octet-stream').send(content);
+      return HttpReply.content(200, content, CONTENT_TYPES[path.extname(requested)] ?? 'application/octet-stream');
     } catch {
-      return reply.code(404).send({ code: 'INVALID_REQUEST', message: 'Not found.' });
+      return notFound;
     }
   });
 
