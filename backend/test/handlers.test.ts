@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseFlags } from '../src/emulation/handler-registrar.ts';
 import type { Services } from '../src/services.ts';
 import { readArmEntries, restoreArmEntries, setArmHandlers, type SavedEntry } from './rig/binfmt-rig.ts';
-import { FIXTURES, connectToEngine, runPlain } from './rig/engine-rig.ts';
+import { FIXTURES, connectToEngine, docker, runPlain } from './rig/engine-rig.ts';
 
 let services: Services;
 let savedEntries: SavedEntry[];
@@ -30,7 +30,7 @@ describe('handler registration through the helper', () => {
     expect(status.platforms.find((verdict) => verdict.platform === 'linux/arm/v7')?.code).toBe('host-handler');
 
     // F means the kernel kept the helper's QEMU open, so a plain image runs.
-    const plain = await runPlain(services.docker, FIXTURES.armv7, ['/bin/uname', '-m']);
+    const plain = await runPlain(docker, FIXTURES.armv7, ['/bin/uname', '-m']);
     expect(plain.exitCode).toBe(0);
     expect(plain.output.trim()).toBe('armv7l');
   });

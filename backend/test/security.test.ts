@@ -99,7 +99,7 @@ describe('standalone host', () => {
 describe('containers ARM Runner makes', () => {
   it('get only the capabilities they need', async () => {
     const created: Docker.ContainerCreateOptions[] = [];
-    const docker = engine.services.docker;
+    const docker = engine.docker;
     const original = docker.createContainer.bind(docker);
     docker.createContainer = (async (options: Docker.ContainerCreateOptions) => {
       created.push(options);

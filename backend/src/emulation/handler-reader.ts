@@ -1,8 +1,8 @@
-import type Docker from 'dockerode';
+import type { Container, EngineClient } from '../engine/client.ts';
 import { ArmRunnerError } from '../errors.ts';
 import { fromEngineError } from '../engine/engine-errors.ts';
 import { managedLabels } from '../engine/labels.ts';
-import { demuxDockerStream } from '../engine/streams.ts';
+import { HELPER_OUTPUT_MAX_BYTES, readContainerOutput } from '../engine/streams.ts';
 import { logger } from '../log.ts';
 import { parseBinfmtListing } from './binfmt.ts';
 import type { HelperImage } from './helper-image.ts';
@@ -13,10 +13,10 @@ import type { BinfmtState } from './verdict.ts';
  * helper container. Inside Docker Desktop the backend's own /proc belongs to
  * its container, not to the engine's VM, so reading it directly would be wrong.
  */
-export async function readBinfmtState(docker: Docker, helper: HelperImage, engineArchitecture: string): Promise<BinfmtState> {
+export async function readBinfmtState(docker: EngineClient, helper: HelperImage, engineArchitecture: string): Promise<BinfmtState> {
   const image = await helper.ensure();
 
-  let container: Docker.Container;
+  let container: Container;
   try {
     container = await docker.createContainer({
       Image: image,
@@ -38,8 +38,8 @@ export async function readBinfmtState(docker: Docker, helper: HelperImage, engin
 
   try {
     await container.start();
-    const exit = (await container.wait()) as { StatusCode: number };
-    const output = demuxDockerStream((await container.logs({ stdout: true, stderr: true, follow: false })));
+    const exit = await container.wait();
+    const output = await readContainerOutput(container, HELPER_OUTPUT_MAX_BYTES);
 
     const state = parseBinfmtListing(output.stdout, engineArchitecture);
     if (!/(^|\/)status:/m.test(output.stdout)) {
