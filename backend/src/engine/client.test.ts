@@ -32,11 +32,20 @@ function frame(stream: 1 | 2, text: string): Buffer {
 class FakeEngine {
   readonly received: ReceivedRequest[] = [];
   handler: Handler = (_request, response) => response.end();
+  /** Makes the engine respond before it reads the request body, as dockerd does for an unknown container. */
+  respondBeforeBody = false;
   upgradeOutput: Buffer = Buffer.alloc(0);
   readonly server: http.Server;
 
   constructor() {
     this.server = http.createServer((incoming, response) => {
+      if (this.respondBeforeBody) {
+        const request = { method: incoming.method ?? '', url: incoming.url ?? '', headers: incoming.headers, body: Buffer.alloc(0) };
+        this.received.push(request);
+        this.handler(request, response);
+        incoming.resume();
+        return;
+      }
       const chunks: Buffer[] = [];
       incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
       incoming.on('end', () => {
@@ -177,11 +186,32 @@ describe('EngineClient requests', () => {
         this.destroy(Object.assign(new Error('ENOENT: no such file'), { code: 'ENOENT' }));
       },
     });
-    await expect(client.getContainer('c1').putArchive(failing, { path: '/' })).rejects.toThrow('no such file');
+    const error: unknown = await client.getContainer('c1').putArchive(failing, { path: '/' }).catch((caught: unknown) => caught);
+    expect((error as Error).message).toBe('Reading the request body failed: ENOENT: no such file');
+    expect(fromEngineError(error, 'upload the archive').code).toBe('ENGINE_ERROR');
   });
 });
 
 describe('EngineClient errors', () => {
+  it('closes the upload source on an early error', async () => {
+    engine.respondBeforeBody = true;
+    engine.handler = (_request, response) => json(response, 404, { message: 'No such container: gone' });
+    const endless = new Readable({
+      read() {
+        setTimeout(() => this.push(Buffer.alloc(1024)), 1);
+      },
+    });
+    try {
+      await expect(client.getContainer('gone').putArchive(endless, { path: '/' })).rejects.toMatchObject({ statusCode: 404 });
+      for (let attempt = 0; attempt < 50 && !endless.destroyed; attempt += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(endless.destroyed).toBe(true);
+    } finally {
+      engine.respondBeforeBody = false;
+    }
+  });
+
   it('carries status and engine message', async () => {
     engine.handler = (_request, response) => json(response, 404, { message: 'No such container: gone' });
     const error: unknown = await client.getContainer('gone').inspect().catch((caught: unknown) => caught);

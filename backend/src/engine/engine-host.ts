@@ -9,7 +9,7 @@ const DEFAULT_TCP_PORT = 2375;
 /** The port that Docker uses by convention for the Engine API over TLS. */
 const TLS_PORT = 2376;
 
-/** Where the Engine API listens: a unix socket, or a host and port over plain HTTP. */
+/** The address of the Engine API: a unix socket, or a host and port over plain HTTP. */
 export type EngineAddress = { kind: 'unix'; socketPath: string } | { kind: 'tcp'; host: string; port: number };
 
 const SUPPORTED = 'ARM Runner supports a unix socket (unix:///path/to/docker.sock) and plain TCP without TLS (tcp://host:port).';

@@ -46,7 +46,7 @@ const TYPE_BY_FLAG: Record<string, TarEntryType> = {
   '6': 'fifo',
 };
 
-/** Where readTar takes its bytes from. */
+/** The byte source of readEntries: a stream or a file. */
 interface ByteSource {
   /** Returns exactly `length` bytes, or null when the source ends first. */
   read(length: number): Promise<Buffer | null>;
@@ -335,7 +335,7 @@ async function* readEntries(reader: ByteSource): AsyncGenerator<TarReadEntry> {
 
       const header = parseHeader(block, overrides);
       overrides = {};
-      // Links, directories and devices carry no content, whatever their size field says.
+      // Links, directories and devices carry no content, whatever their size field contains.
       const contentSize = header.type === 'file' || header.type === 'other' ? header.size : 0;
       let remaining = contentSize;
       const content = (async function* (): AsyncGenerator<Buffer> {

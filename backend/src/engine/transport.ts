@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
 import type { EngineAddress } from './engine-host.ts';
 
-/** The most bytes of an error response that are read for its message. */
+/** The maximum bytes of an error response that are read for its message. */
 const ERROR_BODY_MAX_BYTES = 64 * 1024;
 
 /**
@@ -75,7 +75,7 @@ export function errorMessageFromBody(statusCode: number, body: string): string {
       return parsed.message;
     }
   } catch {
-    // Not JSON: proxies and some old endpoints answer with plain text.
+    // Not JSON: proxies and some old endpoints send plain text.
   }
   return text === '' ? `HTTP ${statusCode} ${http.STATUS_CODES[statusCode] ?? ''}`.trimEnd() : text;
 }
@@ -134,8 +134,8 @@ export class EngineTransport {
   }
 
   /**
-   * Sends a request that asks the engine to upgrade the connection, as
-   * POST /exec/{id}/start does to attach to a process, and returns the raw
+   * Sends a request with an upgrade to a raw connection, as the Docker CLI
+   * sends POST /exec/{id}/start to attach to a process, and returns that
    * connection. The engine closes it when the process ends.
    */
   upgrade(request: EngineRequest): Promise<Duplex> {
@@ -148,7 +148,7 @@ export class EngineTransport {
         resolve(socket);
       });
       outgoing.once('response', (response) => {
-        // An engine answers without upgrading when the request fails.
+        // The engine sends a normal response, without upgrading, when the request fails.
         this.rejectWithBody(request, response, reject);
       });
       outgoing.on('error', reject);
@@ -204,8 +204,17 @@ export class EngineTransport {
       return;
     }
     // A failing source (a missing file, for example) aborts the request, so
-    // the caller sees that error instead of a half-sent upload.
-    tar.once('error', (error) => outgoing.destroy(error));
+    // the caller sees that error instead of a half-sent upload. The error is
+    // wrapped because its code (ENOENT, for example) would otherwise read as
+    // an unreachable engine in fromEngineError.
+    tar.once('error', (error) => outgoing.destroy(new Error(`Reading the request body failed: ${error.message}`, { cause: error })));
+    // An engine that rejects the request early closes the connection, and
+    // the source must not stay open then.
+    outgoing.once('close', () => {
+      if (!tar.readableEnded) {
+        tar.destroy();
+      }
+    });
     tar.pipe(outgoing);
   }
 
