@@ -202,7 +202,10 @@ describe('EngineClient errors', () => {
       },
     });
     try {
-      await expect(client.getContainer('gone').putArchive(endless, { path: '/' })).rejects.toMatchObject({ statusCode: 404 });
+      // Depending on timing, the 404 arrives first or the next write fails with EPIPE.
+      const error: unknown = await client.getContainer('gone').putArchive(endless, { path: '/' }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(Error);
+      expect([404, 'EPIPE', 'ECONNRESET']).toContain((error as { statusCode?: number }).statusCode ?? (error as { code?: string }).code);
       for (let attempt = 0; attempt < 50 && !endless.destroyed; attempt += 1) {
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
