@@ -43,13 +43,21 @@ function writeString(block: Buffer, offset: number, length: number, value: strin
   block.write(value, offset, length, 'utf8');
 }
 
-/** Writes a number as zero-padded octal digits and a terminating NUL, as ustar stores numbers. */
+/**
+ * Writes a number as zero-padded octal digits in the layout of the classic
+ * tar writers that tar-stream also follows: "000755 \0" in an 8-byte field
+ * and "00000001234 " in a 12-byte field. Keeping tar-stream's layout keeps
+ * the bytes, and so the image ids and the helper image tag, of archives that
+ * earlier versions of ARM Runner wrote.
+ */
 function writeOctal(block: Buffer, offset: number, length: number, value: number): void {
+  const width = length === 12 ? 11 : length - 2;
   const digits = value.toString(8);
-  if (digits.length > length - 1) {
+  if (digits.length > width) {
     throw new RangeError(`${value} does not fit a ${length}-byte tar number field`);
   }
-  block.write(`${digits.padStart(length - 1, '0')}\0`, offset, length, 'ascii');
+  const terminator = length === 12 ? ' ' : ' \0';
+  block.write(`${digits.padStart(width, '0')}${terminator}`, offset, length, 'ascii');
 }
 
 /**
@@ -101,6 +109,8 @@ function headerBlock(fields: {
   block.write(fields.typeFlag, 156, 1, 'ascii');
   writeString(block, 157, 100, fields.linkname);
   block.write('ustar\x0000', 257, 8, 'ascii');
+  writeOctal(block, 329, 8, 0);
+  writeOctal(block, 337, 8, 0);
   writeString(block, 345, 155, fields.prefix);
 
   // The checksum is the byte sum of the header with its own field read as spaces.
@@ -109,7 +119,7 @@ function headerBlock(fields: {
   for (const byte of block) {
     sum += byte;
   }
-  block.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8, 'ascii');
+  writeOctal(block, 148, 8, sum);
   return block;
 }
 
