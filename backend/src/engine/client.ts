@@ -112,7 +112,7 @@ export class Container {
     return this.transport.call({ method: 'POST', path: `${this.path}/start` });
   }
 
-  /** Stops the container, killing it after `t` seconds. The engine answers 304 when it was not running. */
+  /** Stops the container, killing it after `t` seconds. The engine responds with 304 when it was not running. */
   stop(options: { t?: number } = {}): Promise<void> {
     return this.transport.call({ method: 'POST', path: `${this.path}/stop`, query: { t: options.t } });
   }
