@@ -1,6 +1,5 @@
 import type { Container, EngineClient } from '../engine/client.ts';
 import type { ImageInspect } from '../engine/api-types.ts';
-import { createReadStream } from 'node:fs';
 import type { AugmentResult } from '@arm-runner/contract';
 import type { LoadedBundle } from '../bundle/bundle.ts';
 import { ArmRunnerError } from '../errors.ts';
@@ -128,7 +127,7 @@ export class Augmenter {
     }
 
     try {
-      await container.putArchive(createReadStream(qemu.tarPath), { path: '/' });
+      await container.putArchive({ filePath: qemu.tarPath }, { path: '/' });
       if (extraPaths.length > 0) {
         await container.putArchive(hardLinkArchive(qemu.interpreterPath, extraPaths), { path: '/' });
       }

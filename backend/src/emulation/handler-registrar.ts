@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import type { Container, EngineClient } from '../engine/client.ts';
 import type { HandlerRegistration, QemuArch } from '@arm-runner/contract';
 import type { LoadedBundle } from '../bundle/bundle.ts';
@@ -144,7 +143,7 @@ export class HandlerRegistrar {
 
     try {
       if (interpreterTar !== undefined) {
-        await container.putArchive(createReadStream(interpreterTar), { path: '/' });
+        await container.putArchive({ filePath: interpreterTar }, { path: '/' });
       }
       await container.start();
       const exit = await container.wait();

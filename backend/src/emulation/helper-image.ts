@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import type { EngineClient } from '../engine/client.ts';
 import type { LoadedBundle } from '../bundle/bundle.ts';
 import { fromEngineError, engineStatusCode } from '../engine/engine-errors.ts';
@@ -46,7 +45,7 @@ export class HelperImage {
     const labels = { ...managedLabels('helper-image'), [LABELS.helperVersion]: this.bundle.manifest.helper.sha256 };
     const [repo, tag] = reference.split(':') as [string, string];
     try {
-      const stream = await this.docker.importImage(createReadStream(this.bundle.helperTarPath), {
+      const stream = await this.docker.importImage({ filePath: this.bundle.helperTarPath }, {
         repo,
         tag,
         changes: Object.entries(labels).map(([key, value]) => `LABEL ${key}=${value}`),

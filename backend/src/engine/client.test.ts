@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import os from 'node:os';
@@ -177,6 +177,28 @@ describe('EngineClient requests', () => {
     expect(request?.url).toBe('/containers/c1/archive?path=%2F');
     expect(request?.headers['content-type']).toBe('application/x-tar');
     expect(request?.body.toString()).toBe('part one part two');
+  });
+
+  it('uploads a file through one buffer', async () => {
+    engine.handler = (_request, response) => response.end();
+    const content = Buffer.alloc(300_000);
+    for (let index = 0; index < content.length; index += 1) {
+      content[index] = index % 253;
+    }
+    const filePath = path.join(directory, 'upload.tar');
+    writeFileSync(filePath, content);
+    await client.getContainer('c1').putArchive({ filePath }, { path: '/' });
+    expect(engine.received[0]?.headers['content-type']).toBe('application/x-tar');
+    expect(engine.received[0]?.body.equals(content)).toBe(true);
+  });
+
+  it('rejects a missing upload file', async () => {
+    engine.handler = (_request, response) => response.end();
+    const error: unknown = await client
+      .loadImage({ filePath: path.join(directory, 'absent.tar') })
+      .catch((caught: unknown) => caught);
+    expect((error as Error).message).toContain('Reading the request body failed: ENOENT');
+    expect(fromEngineError(error, 'load the image').code).toBe('ENGINE_ERROR');
   });
 
   it('rejects when the upload source fails', async () => {

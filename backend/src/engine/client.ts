@@ -16,7 +16,7 @@ import type {
 } from './api-types.ts';
 import { fromEngineError } from './engine-errors.ts';
 import { parseEngineHost } from './engine-host.ts';
-import { EngineTransport, pathSegment } from './transport.ts';
+import { EngineTransport, pathSegment, type FileBody } from './transport.ts';
 
 /**
  * A small client for the Docker Engine API, with only the calls ARM Runner
@@ -65,7 +65,7 @@ export class EngineClient {
   }
 
   /** Loads a `docker save` archive (POST /images/load) and returns the engine's progress stream. */
-  loadImage(archive: Buffer | Readable): Promise<IncomingMessage> {
+  loadImage(archive: Buffer | Readable | FileBody): Promise<IncomingMessage> {
     return this.transport.stream({ method: 'POST', path: '/images/load', tar: archive });
   }
 
@@ -74,7 +74,7 @@ export class EngineClient {
    * fromSrc=-) and returns the engine's progress stream. `changes` are
    * Dockerfile instructions such as LABEL, applied to the new image.
    */
-  importImage(rootFilesystem: Buffer | Readable, options: { repo: string; tag: string; changes?: string[] }): Promise<IncomingMessage> {
+  importImage(rootFilesystem: Buffer | Readable | FileBody, options: { repo: string; tag: string; changes?: string[] }): Promise<IncomingMessage> {
     return this.transport.stream({
       method: 'POST',
       path: '/images/create',
@@ -154,7 +154,7 @@ export class Container {
   }
 
   /** Extracts a tar into the container's filesystem below `path`. */
-  putArchive(archive: Buffer | Readable, options: { path: string }): Promise<void> {
+  putArchive(archive: Buffer | Readable | FileBody, options: { path: string }): Promise<void> {
     return this.transport.call({ method: 'PUT', path: `${this.path}/archive`, query: { path: options.path }, tar: archive });
   }
 

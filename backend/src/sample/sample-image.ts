@@ -1,4 +1,4 @@
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { EngineClient } from '../engine/client.ts';
 import { ArmRunnerError } from '../errors.ts';
 import { engineStatusCode, fromEngineError } from '../engine/engine-errors.ts';
@@ -25,7 +25,7 @@ export async function ensureSampleImage(docker: EngineClient, archivePath: strin
     );
   }
   try {
-    await followProgress(await docker.loadImage(createReadStream(archivePath)));
+    await followProgress(await docker.loadImage({ filePath: archivePath }));
   } catch (error) {
     throw fromEngineError(error, `load the sample image from ${archivePath}`);
   }
