@@ -10,10 +10,6 @@ await build({
   target: 'node20',
   format: 'esm',
   sourcemap: true,
-  // docker-modem loads ssh2 at start, and ssh2 tries optional native addons
-  // inside try/catch. The addons stay out of the bundle and are never needed
-  // for the unix socket and TCP transports.
-  external: ['cpu-features', '*.node'],
   // CommonJS dependencies use require, __filename and __dirname, which an ESM
   // bundle must provide.
   banner: {

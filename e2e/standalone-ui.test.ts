@@ -4,9 +4,8 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Services } from '../backend/src/services.ts';
 import { readArmEntries, restoreArmEntries, setArmHandlers, type SavedEntry } from '../backend/test/rig/binfmt-rig.ts';
-import { CLI_PATH, EXTENSION_IMAGE, FIXTURES, REPOSITORY_ROOT, connectToEngine, managedRunIds, removeRunsCreatedSince } from '../backend/test/rig/engine-rig.ts';
+import { CLI_PATH, EXTENSION_IMAGE, FIXTURES, REPOSITORY_ROOT, connectToEngine, docker, managedRunIds, removeRunsCreatedSince } from '../backend/test/rig/engine-rig.ts';
 import { demuxDockerStream } from '../backend/src/engine/streams.ts';
 
 // Drives the real flow in headless Chromium: the standalone host serves the
@@ -14,7 +13,6 @@ import { demuxDockerStream } from '../backend/src/engine/streams.ts';
 const SCREENSHOTS = path.join(REPOSITORY_ROOT, 'test-results', 'screenshots');
 const CHROMIUM = process.env.ARM_RUNNER_CHROMIUM ?? '/usr/bin/chromium';
 
-let services: Services;
 let savedEntries: SavedEntry[];
 let runIdsBefore: string[];
 let host: UiHost;
@@ -60,7 +58,7 @@ function startCheckoutHost(): Promise<UiHost> {
  * and the backend are the ones Docker Desktop would install.
  */
 async function startImageHost(): Promise<UiHost> {
-  const container: Docker.Container = await services.docker.createContainer({
+  const container: Docker.Container = await docker.createContainer({
     Image: EXTENSION_IMAGE,
     Cmd: ['node', '/backend/arm-runner.mjs', 'ui', '--port', '0'],
     Labels: { 'io.arm-runner.test': 'e2e-image-host' },
@@ -160,9 +158,10 @@ async function runThroughTheTab(page: Page, image: string, expectedMachine: stri
 }
 
 beforeAll(async () => {
-  services = await connectToEngine();
+  // Checks the engine and the fixtures.
+  await connectToEngine();
   savedEntries = readArmEntries();
-  runIdsBefore = await managedRunIds(services.docker);
+  runIdsBefore = await managedRunIds(docker);
   mkdirSync(SCREENSHOTS, { recursive: true });
 
   // Playwright gives the browser a fresh temporary profile of its own.
@@ -182,7 +181,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   restoreArmEntries(savedEntries);
-  await removeRunsCreatedSince(services.docker, runIdsBefore);
+  await removeRunsCreatedSince(docker, runIdsBefore);
 });
 
 describe.each([

@@ -1,4 +1,4 @@
-import type Docker from 'dockerode';
+import type { EngineClient } from './engine/client.ts';
 import { Augmenter } from './augment/augmenter.ts';
 import { loadBundle, type LoadedBundle } from './bundle/bundle.ts';
 import { createEngineClient } from './engine/client.ts';
@@ -11,7 +11,7 @@ import { RunManager } from './runs/run-manager.ts';
 import { TaskRegistry } from './tasks/task-registry.ts';
 
 export interface Services {
-  docker: Docker;
+  docker: EngineClient;
   bundle: LoadedBundle;
   status: StatusService;
   augmenter: Augmenter;
@@ -28,7 +28,7 @@ export interface Services {
 export async function createServices(options: {
   bundleDirectory: string;
   sampleArchivePath: string;
-  docker?: Docker;
+  docker?: EngineClient;
   /**
    * Keeps a helper container running to read binfmt_misc, for a long-lived
    * backend that cannot read the table itself. Short CLI commands leave it off.

@@ -1,5 +1,4 @@
 import net from 'node:net';
-import { Readable } from 'node:stream';
 import type { ApiError, RunResult, TaskInfo } from '@arm-runner/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { followProgress } from '../src/engine/streams.ts';
@@ -21,7 +20,7 @@ let busyPort = 0;
 const EXITS_AT_ONCE = 'arm-runner-test/exits-at-once:armv7';
 
 async function allImageIds(): Promise<string[]> {
-  return (await engine.services.docker.listImages({ all: true })).map((image) => image.Id).sort();
+  return (await engine.docker.listImages({ all: true })).map((image) => image.Id).sort();
 }
 
 /** Sends a run request and returns the error it ends with: straight away (4xx) or as a failed task. */
@@ -52,14 +51,14 @@ beforeAll(async () => {
   busyPort = (busyServer.address() as net.AddressInfo).port;
 
   // The probe program prints its machine name and exits, so as a web server it exits at once.
-  const archive = await buildProgramArchive({ platform: 'linux/arm/v7', tag: EXITS_AT_ONCE, program: probeProgram('arm'), labels: {}, exposedPorts: ['80/tcp'] });
-  await followProgress(engine.services.docker, await engine.services.docker.loadImage(Readable.from([archive])));
+  const archive = buildProgramArchive({ platform: 'linux/arm/v7', tag: EXITS_AT_ONCE, program: probeProgram('arm'), labels: {}, exposedPorts: ['80/tcp'] });
+  await followProgress(await engine.services.docker.loadImage(archive));
 });
 
 afterAll(async () => {
   await new Promise((resolve) => busyServer.close(resolve));
   await api.close();
-  await engine.services.docker.getImage(EXITS_AT_ONCE).remove({ force: true });
+  await engine.docker.getImage(EXITS_AT_ONCE).remove({ force: true });
 });
 
 describe('bad run requests', () => {
@@ -88,21 +87,21 @@ describe('bad run requests', () => {
   ];
 
   it.each(rows)('%s', async (_name, body, code, message) => {
-    const containersBefore = await allContainerIds(engine.services.docker);
+    const containersBefore = await allContainerIds(engine.docker);
     const imagesBefore = await allImageIds();
 
     const error = await runError(body());
     expect(error.code).toBe(code);
     expect(error.message).toMatch(message);
 
-    expect(await allContainerIds(engine.services.docker)).toEqual(containersBefore);
+    expect(await allContainerIds(engine.docker)).toEqual(containersBefore);
     // An augmented image may be built for a valid image before its run fails; that is the
     // product's own cache. No other image may appear or disappear.
     const imagesAfter = await allImageIds();
     const removed = imagesBefore.filter((id) => !imagesAfter.includes(id));
     expect(removed).toEqual([]);
     for (const id of imagesAfter.filter((candidate) => !imagesBefore.includes(candidate))) {
-      const labels = (await engine.services.docker.getImage(id).inspect()).Config.Labels ?? {};
+      const labels = (await engine.docker.getImage(id).inspect()).Config.Labels ?? {};
       expect(labels['io.arm-runner.managed'], id).toBe('true');
     }
   });

@@ -90,12 +90,12 @@ describe('arm-runner CLI', () => {
   });
 
   it('errors are JSON on stderr with a non-zero exit', async () => {
-    const before = await allContainerIds(engine.services.docker);
+    const before = await allContainerIds(engine.docker);
     const result = await cli('run', 'Not A Valid;Ref', '--json');
     expect(result.exitCode).not.toBe(0);
     expect(result.stdout).toBe('');
     expect(JSON.parse(result.stderr)).toMatchObject({ code: 'INVALID_IMAGE_REFERENCE' });
-    expect(await allContainerIds(engine.services.docker)).toEqual(before);
+    expect(await allContainerIds(engine.docker)).toEqual(before);
   });
 
   it('cleanup lists first and needs a kind', async () => {
@@ -103,11 +103,11 @@ describe('arm-runner CLI', () => {
     expect(none.exitCode).not.toBe(0);
     expect(JSON.parse(none.stderr)).toMatchObject({ code: 'INVALID_REQUEST' });
 
-    const before = await allContainerIds(engine.services.docker);
+    const before = await allContainerIds(engine.docker);
     const listed = await cli('cleanup', '--runs', '--images');
     expect(listed.exitCode).toBe(0);
     expect(listed.stdout).toMatch(/Nothing was removed|Nothing to remove/);
-    expect(await allContainerIds(engine.services.docker)).toEqual(before);
+    expect(await allContainerIds(engine.docker)).toEqual(before);
   });
 
   it('serve has no TCP listener without a token', async () => {
@@ -148,13 +148,13 @@ describe('arm-runner CLI', () => {
   });
 
   it('bounded wait runs out with a clear error and no container', async () => {
-    const before = await allContainerIds(engine.services.docker);
+    const before = await allContainerIds(engine.docker);
     // The fixture does not listen on port 81, so the endpoint never responds.
     const result = await cli('run', FIXTURES.noExpose, '--publish', '0:81', '--wait', '3', '--json');
     expect(result.exitCode).not.toBe(0);
     const error = JSON.parse(result.stderr) as { code: string; message: string };
     expect(error.code).toBe('ENDPOINT_TIMEOUT');
     expect(error.message).toContain('within 3 s');
-    expect(await allContainerIds(engine.services.docker)).toEqual(before);
+    expect(await allContainerIds(engine.docker)).toEqual(before);
   });
 });

@@ -1,5 +1,4 @@
 import net from 'node:net';
-import { Readable } from 'node:stream';
 import type { ParsedRunRequest } from '@arm-runner/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArmRunnerError } from '../src/errors.ts';
@@ -44,10 +43,10 @@ describe('no handler for the architecture', () => {
   });
 
   it('run is refused before any container starts', async () => {
-    const before = await allContainerIds(engine.services.docker);
+    const before = await allContainerIds(engine.docker);
     const error = await runError(request(FIXTURES.armv7));
     expect(error.code).toBe('NO_HANDLER');
-    expect(await allContainerIds(engine.services.docker)).toEqual(before);
+    expect(await allContainerIds(engine.docker)).toEqual(before);
   });
 });
 
@@ -130,24 +129,24 @@ describe('program that never answers', () => {
       0xef000000, // svc #0
       0xeafffffc, // b   back to "mov r7, #29"
     ]);
-    const archive = await buildProgramArchive({ platform: 'linux/arm/v7', tag: image, program, labels: {}, exposedPorts: ['8080/tcp'] });
-    await followProgress(engine.services.docker, await engine.services.docker.loadImage(Readable.from([archive])));
+    const archive = buildProgramArchive({ platform: 'linux/arm/v7', tag: image, program, labels: {}, exposedPorts: ['8080/tcp'] });
+    await followProgress(await engine.services.docker.loadImage(archive));
   });
 
   afterAll(async () => {
-    await engine.services.docker.getImage(image).remove({ force: true });
-    await engine.services.docker.getImage(augmentedImageTag(parseImageReference(image), 'linux/arm/v7')).remove({ force: true });
+    await engine.docker.getImage(image).remove({ force: true });
+    await engine.docker.getImage(augmentedImageTag(parseImageReference(image), 'linux/arm/v7')).remove({ force: true });
   });
 
   it('times out with the reason and QEMU reports', async () => {
-    const before = await allContainerIds(engine.services.docker);
+    const before = await allContainerIds(engine.docker);
     const error = await runError(request(image, { waitSeconds: 3 }));
     expect(error.code).toBe('ENDPOINT_TIMEOUT');
     expect(error.message).toContain('started but did not answer HTTP');
     expect(error.message).toContain('within 3 s');
     expect(error.message).toContain('Under emulation');
     expect(error.message).toContain('system call number 1024');
-    expect(await allContainerIds(engine.services.docker)).toEqual(before);
+    expect(await allContainerIds(engine.docker)).toEqual(before);
   });
 });
 
@@ -155,12 +154,12 @@ describe('program built for another CPU than the config says', () => {
   beforeAll(() => setArmHandlers({ arm: 'F', aarch64: 'F' }));
 
   it('check reports it without running anything', async () => {
-    const before = await allContainerIds(engine.services.docker);
+    const before = await allContainerIds(engine.docker);
     const check = await engine.services.runs.check(FIXTURES.armhfBinaryInArm64, undefined);
     expect(check.platform).toBe('linux/arm64');
     expect(check.inspection.program.elf?.elfClass).toBe(32);
     expect(check.blocking?.code).toBe('WRONG_EMULATOR');
-    expect(await allContainerIds(engine.services.docker)).toEqual(before);
+    expect(await allContainerIds(engine.docker)).toEqual(before);
   });
 
   it('is reported before a missing handler', async () => {
@@ -172,13 +171,13 @@ describe('program built for another CPU than the config says', () => {
   });
 
   it('is refused before any container starts, naming both', async () => {
-    const before = await allContainerIds(engine.services.docker);
+    const before = await allContainerIds(engine.docker);
     const error = await runError(request(FIXTURES.armhfBinaryInArm64));
     expect(error.code).toBe('WRONG_EMULATOR');
     expect(error.message).toContain('linux/arm64');
     expect(error.message).toContain('qemu-aarch64');
     expect(error.message).toMatch(/32-bit ARM|ARM \(40\)|EM_ARM/);
-    expect(await allContainerIds(engine.services.docker)).toEqual(before);
+    expect(await allContainerIds(engine.docker)).toEqual(before);
   });
 });
 
@@ -223,7 +222,7 @@ describe('shell-script entrypoint', () => {
     expect(run.emulation.machine).toBe('armv7l');
 
     // The entrypoint stays the image's own script: QEMU comes in through binfmt_misc only.
-    const inspect = await engine.services.docker.getContainer(run.containerId).inspect();
+    const inspect = await engine.docker.getContainer(run.containerId).inspect();
     expect(inspect.Config.Entrypoint).toEqual(['/entrypoint.sh']);
     expect(inspect.Path).toBe('/entrypoint.sh');
   });
@@ -257,11 +256,11 @@ describe('ports', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const busyPort = (server.address() as net.AddressInfo).port;
     try {
-      const before = await allContainerIds(engine.services.docker);
+      const before = await allContainerIds(engine.docker);
       const error = await runError(request(FIXTURES.armv7, { publish: [{ containerPort: 80, hostPort: busyPort, protocol: 'tcp' }] }));
       expect(error.code).toBe('PORT_BUSY');
       expect(error.message).toContain(String(busyPort));
-      expect(await allContainerIds(engine.services.docker)).toEqual(before);
+      expect(await allContainerIds(engine.docker)).toEqual(before);
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }

@@ -11,7 +11,7 @@ import { ResidentReader } from '../src/emulation/resident-reader.ts';
 import { roleFilter } from '../src/engine/labels.ts';
 import type { Services } from '../src/services.ts';
 import { readArmEntries, restoreArmEntries, setArmHandlers, type SavedEntry } from './rig/binfmt-rig.ts';
-import { FIXTURES, connectToEngine, runPlain } from './rig/engine-rig.ts';
+import { FIXTURES, connectToEngine, docker, runPlain } from './rig/engine-rig.ts';
 
 let services: Services;
 let savedEntries: SavedEntry[];
@@ -39,7 +39,7 @@ describe('handler registration through the helper', () => {
     expect(status.platforms.find((verdict) => verdict.platform === 'linux/arm/v7')?.code).toBe('host-handler');
 
     // F means the kernel kept the helper's QEMU open, so a plain image runs.
-    const plain = await runPlain(services.docker, FIXTURES.armv7, ['/bin/uname', '-m']);
+    const plain = await runPlain(docker, FIXTURES.armv7, ['/bin/uname', '-m']);
     expect(plain.exitCode).toBe(0);
     expect(plain.output.trim()).toBe('armv7l');
   });
@@ -137,9 +137,9 @@ describe('reading binfmt_misc', () => {
       expect(view.source).toBe('resident');
 
       expect(await view.read(engine.architecture)).toEqual(oneShot);
-      const readers = await services.docker.listContainers({ filters: { label: roleFilter('binfmt-reader') } });
+      const readers = await docker.listContainers({ filters: { label: roleFilter('binfmt-reader') } });
       expect(readers).toHaveLength(1);
-      const reader = await services.docker.getContainer(readers[0]?.Id ?? '').inspect();
+      const reader = await docker.getContainer(readers[0]?.Id ?? '').inspect();
       expect(reader.HostConfig.CapAdd ?? []).toEqual([]);
       expect(reader.HostConfig.CapDrop).toEqual(['ALL']);
       expect(reader.HostConfig.NetworkMode).toBe('none');
@@ -153,11 +153,11 @@ describe('reading binfmt_misc', () => {
       expect(oneShotReads).toBe(1);
 
       // A reader removed behind its back is replaced on the next read.
-      await services.docker.getContainer(readers[0]?.Id ?? '').remove({ force: true });
+      await docker.getContainer(readers[0]?.Id ?? '').remove({ force: true });
       setArmHandlers({ arm: 'F' });
       expect((await view.read(engine.architecture)).handlers.find((handler) => handler.name === 'qemu-arm')?.flags).toEqual(['F']);
       expect((await view.read(engine.architecture)).handlers.find((handler) => handler.name === 'qemu-arm')?.flags).toEqual(['F']);
-      expect(await services.docker.listContainers({ filters: { label: roleFilter('binfmt-reader') } })).toHaveLength(1);
+      expect(await docker.listContainers({ filters: { label: roleFilter('binfmt-reader') } })).toHaveLength(1);
     } finally {
       resident.close();
       rmSync(emptyFolder, { recursive: true, force: true });
@@ -167,7 +167,7 @@ describe('reading binfmt_misc', () => {
     let left = 1;
     for (let attempt = 0; attempt < 50 && left > 0; attempt += 1) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      left = (await services.docker.listContainers({ all: true, filters: { label: roleFilter('binfmt-reader') } })).length;
+      left = (await docker.listContainers({ all: true, filters: { label: roleFilter('binfmt-reader') } })).length;
     }
     expect(left).toBe(0);
   });

@@ -1,17 +1,17 @@
 import { Readable } from 'node:stream';
 import type { ImageInspection } from '@arm-runner/contract';
-import type Docker from 'dockerode';
 import tarStream from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArmRunnerError } from '../src/errors.ts';
 import { LABELS } from '../src/engine/labels.ts';
 import { inspectImage } from '../src/inspect/image-inspector.ts';
-import { FIXTURES, connectToEngine } from './rig/engine-rig.ts';
+import type { EngineClient } from '../src/engine/client.ts';
+import { FIXTURES, connectToEngine, docker as testDocker } from './rig/engine-rig.ts';
 
 // Inspects the fixture images in the real engine. Inspection never starts a
 // container, so these tests read and change no binfmt_misc state.
 
-let docker: Docker;
+let docker: EngineClient;
 
 beforeAll(async () => {
   docker = (await connectToEngine()).docker;
@@ -19,7 +19,7 @@ beforeAll(async () => {
 
 /** Returns the ids of the inspection containers for an image that still exist. */
 async function inspectContainersFor(imageId: string): Promise<string[]> {
-  const containers = await docker.listContainers({
+  const containers = await testDocker.listContainers({
     all: true,
     filters: { label: [`${LABELS.managed}=true`, `${LABELS.role}=inspect`, `${LABELS.sourceImageId}=${imageId}`] },
   });
@@ -44,7 +44,7 @@ function codes(inspection: ImageInspection): string[] {
 describe('inspectImage on the httpd fixtures', () => {
   it('reads the armv7 image', async () => {
     const inspection = await inspectFixture(FIXTURES.armv7);
-    expect(inspection.imageId).toBe((await docker.getImage(FIXTURES.armv7).inspect()).Id);
+    expect(inspection.imageId).toBe((await testDocker.getImage(FIXTURES.armv7).inspect()).Id);
     expect(inspection.platform).toEqual({ os: 'linux', architecture: 'arm', variant: 'v7' });
     expect(inspection.user).toBe('');
     expect(inspection.program.command).toEqual(['/bin/busybox', 'httpd', '-f', '-v', '-p', '80', '-h', '/www']);
@@ -138,9 +138,9 @@ async function importImageWithoutCommand(reference: string): Promise<string> {
   }
 
   const [repo, tag] = reference.split(':');
-  const progress = await docker.importImage(Readable.from([Buffer.concat(chunks)]), { repo, tag });
+  const progress = await testDocker.importImage(Readable.from([Buffer.concat(chunks)]), { repo, tag });
   await new Promise<void>((resolve, reject) => {
-    docker.modem.followProgress(progress, (error: Error | null, output: { error?: string }[]) => {
+    testDocker.modem.followProgress(progress, (error: Error | null, output: { error?: string }[]) => {
       const failed = output.find((line) => line.error !== undefined);
       if (error !== null || failed !== undefined) {
         reject(error ?? new Error(failed?.error));
@@ -149,7 +149,7 @@ async function importImageWithoutCommand(reference: string): Promise<string> {
       resolve();
     });
   });
-  return (await docker.getImage(reference).inspect()).Id;
+  return (await testDocker.getImage(reference).inspect()).Id;
 }
 
 describe('inspectImage on an image without a command', () => {
@@ -162,7 +162,7 @@ describe('inspectImage on an image without a command', () => {
 
   afterAll(async () => {
     if (imageId !== '') {
-      await docker.getImage(imageId).remove({ force: true });
+      await testDocker.getImage(imageId).remove({ force: true });
     }
   });
 

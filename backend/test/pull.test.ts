@@ -6,6 +6,7 @@ import { pack } from 'tar-stream';
 import type { PullResult, TaskInfo } from '@arm-runner/contract';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveSourceImage } from '../src/augment/source-image.ts';
+import { createEngineClient } from '../src/engine/client.ts';
 import { ArmRunnerError } from '../src/errors.ts';
 import { pullPlatform, type PullProgressEvent } from '../src/images/platform-pull.ts';
 import { INDEX_MEDIA_TYPES } from '../src/images/registry-index.ts';
@@ -32,6 +33,8 @@ const LOCAL_FIXTURES = {
 } as const;
 
 const docker = new Docker();
+/** The product's own client, for the functions under test. */
+const engineClient = createEngineClient();
 let fixtureIds: Record<keyof typeof LOCAL_FIXTURES, string>;
 let indexDigest: string;
 let engineArchitecture: string;
@@ -174,7 +177,7 @@ describe('pullPlatform from a multi-arch index', () => {
     try {
       for (const testCase of cases) {
         const expectedManifest = await manifestOf(testCase.fixture);
-        const result = await pullPlatform(docker, MULTI, testCase.platform);
+        const result = await pullPlatform(engineClient, MULTI, testCase.platform);
         if (!referencesBefore.includes(result.digestReference)) {
           created.push(result.digestReference);
         }
@@ -228,7 +231,7 @@ describe('pullPlatform from a multi-arch index', () => {
     const referencesBefore = await registryDigestReferences();
     const tagsBefore = await localTags();
 
-    const error = await expectFailure(pullPlatform(docker, `${REPOSITORY}:armv7`, 'linux/arm/v6'), 'PLATFORM_NOT_OFFERED');
+    const error = await expectFailure(pullPlatform(engineClient, `${REPOSITORY}:armv7`, 'linux/arm/v6'), 'PLATFORM_NOT_OFFERED');
     expect(error.message).toContain(`${REPOSITORY}:armv7 is a single-platform image for linux/arm/v7 in its registry, not linux/arm/v6.`);
     expect(error.message).toContain('Nothing was pulled.');
 
@@ -246,7 +249,7 @@ describe('pullPlatform from a multi-arch index', () => {
     const referencesBefore = await registryDigestReferences();
 
     try {
-      const error = await expectFailure(pullPlatform(docker, `${REPOSITORY}:${tag}`, 'linux/arm/v6'), 'PLATFORM_NOT_OFFERED');
+      const error = await expectFailure(pullPlatform(engineClient, `${REPOSITORY}:${tag}`, 'linux/arm/v6'), 'PLATFORM_NOT_OFFERED');
       expect(error.message).toContain('lists linux/amd64, linux/arm/v7, but not linux/arm/v6');
       expect(error.message).toContain('Choose --platform linux/arm/v7');
       expect(await registryDigestReferences()).toEqual(referencesBefore);
@@ -265,7 +268,7 @@ describe('pullPlatform from a multi-arch index', () => {
     expect(await imageExists(pulledReference), `${pulledReference} exists already. Remove it with "docker rmi ${pulledReference}".`).toBe(false);
 
     try {
-      const error = await expectFailure(pullPlatform(docker, `${REPOSITORY}:${tag}`, 'linux/arm/v6'), 'PLATFORM_MISMATCH');
+      const error = await expectFailure(pullPlatform(engineClient, `${REPOSITORY}:${tag}`, 'linux/arm/v6'), 'PLATFORM_MISMATCH');
       expect(error.message).toContain('is linux/arm/v7, not linux/arm/v6');
       expect(error.message).toContain(pulledReference);
       expect(error.message).toContain('removed the reference that the pull had created');
@@ -283,7 +286,7 @@ describe('pullPlatform from a multi-arch index', () => {
     const failingReader = () => Promise.reject(new Error('registry unreachable from the backend'));
 
     try {
-      const first = await pullPlatform(docker, MULTI, 'linux/arm/v6', { readIndex: failingReader });
+      const first = await pullPlatform(engineClient, MULTI, 'linux/arm/v6', { readIndex: failingReader });
       expect(first.digestReference).toBe(indexReference);
       expect(first.imageId).toBe(fixtureIds.armv6);
       expect(first.warnings).toHaveLength(1);
@@ -293,12 +296,12 @@ describe('pullPlatform from a multi-arch index', () => {
       // Engine 20.10 keeps one image per digest reference, so the second
       // platform is rejected before any layer is pulled.
       const referencesBefore = await registryDigestReferences();
-      const error = await expectFailure(pullPlatform(docker, MULTI, 'linux/arm/v7', { readIndex: failingReader }), 'PULL_FAILED');
+      const error = await expectFailure(pullPlatform(engineClient, MULTI, 'linux/arm/v7', { readIndex: failingReader }), 'PULL_FAILED');
       expect(error.message).toContain(`The engine already maps ${indexReference} to a linux/arm/v6 image`);
       expect(error.message).toContain(`docker rmi ${indexReference}`);
       expect(await registryDigestReferences()).toEqual(referencesBefore);
 
-      const again = await pullPlatform(docker, MULTI, 'linux/arm/v6', { readIndex: failingReader });
+      const again = await pullPlatform(engineClient, MULTI, 'linux/arm/v6', { readIndex: failingReader });
       expect(again.imageId).toBe(fixtureIds.armv6);
     } finally {
       await removeReference(indexReference);
@@ -306,7 +309,7 @@ describe('pullPlatform from a multi-arch index', () => {
   });
 
   it('missing repository is not found', async () => {
-    const error = await expectFailure(pullPlatform(docker, `${REGISTRY}/arm-runner-test/no-such-image:1`, 'linux/arm/v7'), 'IMAGE_NOT_FOUND');
+    const error = await expectFailure(pullPlatform(engineClient, `${REGISTRY}/arm-runner-test/no-such-image:1`, 'linux/arm/v7'), 'IMAGE_NOT_FOUND');
     expect(error.message).toContain(`The registry has no image ${REGISTRY}/arm-runner-test/no-such-image:1.`);
   });
 });
@@ -364,7 +367,7 @@ describe('pullPlatform of a new image', () => {
     const events: PullProgressEvent[] = [];
     let result: PullResult | undefined;
     try {
-      result = await pullPlatform(docker, remote, 'linux/arm/v7', { onProgress: (event) => events.push(event) });
+      result = await pullPlatform(engineClient, remote, 'linux/arm/v7', { onProgress: (event) => events.push(event) });
 
       expect(result.imageId).toBe(builtId);
       expect(result.digestReference).toBe(`${REGISTRY}/${repositoryPath}@${manifestDigest}`);
@@ -390,7 +393,7 @@ describe('local tag check', () => {
     const tag = `${repo}:${tagName}`;
     try {
       await docker.getImage(LOCAL_FIXTURES.amd64).tag({ repo, tag: tagName });
-      const amd64 = await expectFailure(resolveSourceImage(docker, tag, 'linux/arm/v7', engineArchitecture), 'PLATFORM_MISMATCH');
+      const amd64 = await expectFailure(resolveSourceImage(engineClient, tag, 'linux/arm/v7', engineArchitecture), 'PLATFORM_MISMATCH');
       expect(amd64.message).toContain(`The local image ${tag} is linux/amd64, not linux/arm/v7.`);
       expect(amd64.message).toContain('A local tag names one image with one platform, so --platform cannot pick another platform from it');
       // The tag was made here, not pulled, so no pull is offered for it.
@@ -400,11 +403,11 @@ describe('local tag check', () => {
       // Tagging the arm/v7 image under the same name moves the tag, as a
       // docker load of that image would, and the tag then contains arm/v7 only.
       await docker.getImage(LOCAL_FIXTURES.armv7).tag({ repo, tag: tagName });
-      const armv7 = await expectFailure(resolveSourceImage(docker, tag, 'linux/arm/v6', engineArchitecture), 'PLATFORM_MISMATCH');
+      const armv7 = await expectFailure(resolveSourceImage(engineClient, tag, 'linux/arm/v6', engineArchitecture), 'PLATFORM_MISMATCH');
       expect(armv7.message).toContain(`The local image ${tag} is linux/arm/v7, not linux/arm/v6.`);
       expect(armv7.message).toMatch(/choose --platform linux\/arm\/v7/i);
 
-      const resolved = await resolveSourceImage(docker, tag, 'linux/arm/v7', engineArchitecture);
+      const resolved = await resolveSourceImage(engineClient, tag, 'linux/arm/v7', engineArchitecture);
       expect(resolved.id).toBe(fixtureIds.armv7);
       expect(resolved.platform).toBe('linux/arm/v7');
     } finally {

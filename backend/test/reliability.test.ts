@@ -25,12 +25,12 @@ beforeAll(() => setArmHandlers({ arm: 'F' }));
 describe('double requests', () => {
   it('two identical runs at once share one build', async () => {
     const tag = augmentedImageTag(parseImageReference(FIXTURES.armv6), 'linux/arm/v6');
-    const existing = await engine.services.docker
+    const existing = await engine.docker
       .getImage(tag)
       .inspect()
       .catch(() => undefined);
     if (existing?.Config.Labels?.[LABELS.managed] === 'true') {
-      await engine.services.docker.getImage(tag).remove({ force: true });
+      await engine.docker.getImage(tag).remove({ force: true });
     }
 
     const [first, second] = await Promise.all([engine.services.runs.start(request(FIXTURES.armv6)), engine.services.runs.start(request(FIXTURES.armv6))]);
@@ -42,11 +42,11 @@ describe('double requests', () => {
 
     // One build: both runs use the same image, and only one augmented image exists for the source.
     const [firstInspect, secondInspect] = await Promise.all([
-      engine.services.docker.getContainer(first.containerId).inspect(),
-      engine.services.docker.getContainer(second.containerId).inspect(),
+      engine.docker.getContainer(first.containerId).inspect(),
+      engine.docker.getContainer(second.containerId).inspect(),
     ]);
     expect(firstInspect.Image).toBe(secondInspect.Image);
-    const augmented = await engine.services.docker.listImages({
+    const augmented = await engine.docker.listImages({
       filters: { label: [`${LABELS.role}=augmented-image`, `${LABELS.sourceImageId}=${first.sourceImageId}`] },
     });
     expect(augmented).toHaveLength(1);
@@ -55,12 +55,12 @@ describe('double requests', () => {
 
 describe('backend restart', () => {
   it('removes containers an interrupted process left, and nothing else', async () => {
-    const docker = engine.services.docker;
+    const docker = engine.docker;
     const leftover = await docker.createContainer({ Image: FIXTURES.armv7, Labels: { ...managedLabels('augment-build') } });
     const foreign = await docker.createContainer({ Image: FIXTURES.armv7, Labels: { 'io.example.owner': 'someone else' } });
     const run = await engine.services.runs.start(request(FIXTURES.armv7));
     try {
-      expect(await removeLeftoverContainers(docker, 0)).toBeGreaterThanOrEqual(1);
+      expect(await removeLeftoverContainers(engine.services.docker, 0)).toBeGreaterThanOrEqual(1);
 
       await expect(docker.getContainer(leftover.id).inspect()).rejects.toMatchObject({ statusCode: 404 });
       expect((await docker.getContainer(foreign.id).inspect()).Id).toBe(foreign.id);
@@ -101,12 +101,12 @@ describe('backend restart', () => {
 
 describe('cleanup', () => {
   it('lists and removes only what ARM Runner created', async () => {
-    const docker = engine.services.docker;
+    const docker = engine.docker;
     const run = await engine.services.runs.start(request(FIXTURES.armv7));
     const foreign = await docker.createContainer({ Image: FIXTURES.armv7, Labels: { 'io.example.owner': 'someone else' } });
     await docker.getImage(FIXTURES.armv7).tag({ repo: 'arm-runner-test/user-tag', tag: 'keep' });
     try {
-      const plan = await planCleanup(docker, { runs: true, images: true });
+      const plan = await planCleanup(engine.services.docker, { runs: true, images: true });
       expect(plan.runs.map((item) => item.id)).toContain(run.id);
       expect(plan.runs.map((item) => item.id)).not.toContain(foreign.id.slice(0, 12));
       const imageNames = plan.images.flatMap((item) => item.name.split(', '));
@@ -121,7 +121,7 @@ describe('cleanup', () => {
       expect((await docker.getContainer(run.containerId).inspect()).State.Running).toBe(true);
 
       // Only this test's run is applied, so that runs made before the test stay.
-      const results = await applyCleanup(docker, { runs: plan.runs.filter((item) => item.id === run.id), images: [] });
+      const results = await applyCleanup(engine.services.docker, { runs: plan.runs.filter((item) => item.id === run.id), images: [] });
       expect(results).toEqual([expect.objectContaining({ id: run.id, outcome: 'removed' })]);
       await expect(docker.getContainer(run.containerId).inspect()).rejects.toMatchObject({ statusCode: 404 });
       expect((await docker.getContainer(foreign.id).inspect()).Id).toBe(foreign.id);
@@ -139,14 +139,14 @@ describe('cleanup', () => {
     const results = await applyCleanup(engine.services.docker, { runs: [], images: augmented });
     expect(results[0]?.outcome).toBe('kept');
     expect(results[0]?.reason).toBeTruthy();
-    expect((await engine.services.docker.getContainer(run.containerId).inspect()).State.Running).toBe(true);
+    expect((await engine.docker.getContainer(run.containerId).inspect()).State.Running).toBe(true);
     await engine.services.runs.remove(run.id);
   });
 });
 
 describe('large logs', () => {
   it('are streamed and cut to the last MiB', async () => {
-    const docker = engine.services.docker;
+    const docker = engine.docker;
     // A native busybox replaces an emulated run, so that writing 30 MB takes no emulation time.
     const container = await docker.createContainer({
       Image: FIXTURES.native,
@@ -172,7 +172,7 @@ describe('large logs', () => {
 
 describe('backend killed during a build', () => {
   it('leaves nothing half made, and the run works after a restart', async () => {
-    const docker = engine.services.docker;
+    const docker = engine.docker;
     const directory = mkdtempSync(path.join(os.tmpdir(), 'arm-runner-kill-'));
     const socketPath = path.join(directory, 'backend.sock');
     const tag = augmentedImageTag(parseImageReference(FIXTURES.setuid), 'linux/arm/v7');

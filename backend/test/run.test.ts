@@ -26,7 +26,7 @@ describe('engine with no ARM handler', () => {
   beforeAll(() => setArmHandlers({}));
 
   it('plain arm/v7 image fails with exec format error', async () => {
-    const result = await runPlain(engine.services.docker, FIXTURES.armv7, ['/bin/uname', '-m']);
+    const result = await runPlain(engine.docker, FIXTURES.armv7, ['/bin/uname', '-m']);
     expect(result.exitCode).not.toBe(0);
     expect(result.output).toMatch(/exec format error/);
   });
@@ -43,10 +43,10 @@ describe('engine with no ARM handler', () => {
   });
 
   it('run fails before creating any container', async () => {
-    const before = await allContainerIds(engine.services.docker);
+    const before = await allContainerIds(engine.docker);
     const error = await expectRunError(request(FIXTURES.armv7), 'NO_HANDLER');
     expect(error.message).toMatch(/linux\/arm\/v7 cannot run/);
-    expect(await allContainerIds(engine.services.docker)).toEqual(before);
+    expect(await allContainerIds(engine.docker)).toEqual(before);
   });
 });
 
@@ -54,7 +54,7 @@ describe('engine with handlers without the F flag', () => {
   beforeAll(() => setArmHandlers({ arm: '', aarch64: '' }));
 
   it('plain arm/v7 image cannot find its interpreter', async () => {
-    const result = await runPlain(engine.services.docker, FIXTURES.armv7, ['/bin/uname', '-m']);
+    const result = await runPlain(engine.docker, FIXTURES.armv7, ['/bin/uname', '-m']);
     expect(result.exitCode).not.toBe(0);
     expect(result.output).toMatch(/no such file or directory/);
   });
@@ -72,7 +72,7 @@ describe('engine with handlers without the F flag', () => {
   });
 
   it('augmented arm/v7 image serves its page under emulation', async () => {
-    const userTagBefore = (await engine.services.docker.getImage(FIXTURES.armv7).inspect()).Id;
+    const userTagBefore = (await engine.docker.getImage(FIXTURES.armv7).inspect()).Id;
 
     const run = await engine.services.runs.start(request(FIXTURES.armv7));
 
@@ -92,7 +92,7 @@ describe('engine with handlers without the F flag', () => {
     expect(run.emulation.inImageQemuUsed).toBe(true);
     expect(run.emulation.qemuVersion).toMatch(/^\d+\.\d+/);
 
-    expect((await engine.services.docker.getImage(FIXTURES.armv7).inspect()).Id).toBe(userTagBefore);
+    expect((await engine.docker.getImage(FIXTURES.armv7).inspect()).Id).toBe(userTagBefore);
     await engine.services.runs.remove(run.id);
   });
 
@@ -111,8 +111,8 @@ describe('engine with handlers without the F flag', () => {
   });
 
   it('augmented image adds one layer and keeps the config', async () => {
-    const source = await engine.services.docker.getImage(FIXTURES.armv7).inspect();
-    const augmented = await engine.services.docker.getImage('arm-runner/arm-runner-fixture/httpd:armv7-linux-arm-v7').inspect();
+    const source = await engine.docker.getImage(FIXTURES.armv7).inspect();
+    const augmented = await engine.docker.getImage('arm-runner/arm-runner-fixture/httpd:armv7-linux-arm-v7').inspect();
     expect(augmented.RootFS.Layers).toHaveLength((source.RootFS.Layers ?? []).length + 1);
     expect(augmented.RootFS.Layers?.slice(0, -1)).toEqual(source.RootFS.Layers);
     expect(augmented.Architecture).toBe('arm');
@@ -129,21 +129,21 @@ describe('engine with handlers without the F flag', () => {
 
   it('second run reuses the augmented image', async () => {
     const first = await engine.services.runs.start(request(FIXTURES.armv7));
-    const imagesAfterFirst = await managedImageIds(engine.services.docker, 'augmented-image');
-    const firstImageId = (await engine.services.docker.getImage(first.augmentedImage).inspect()).Id;
+    const imagesAfterFirst = await managedImageIds(engine.docker, 'augmented-image');
+    const firstImageId = (await engine.docker.getImage(first.augmentedImage).inspect()).Id;
 
     const second = await engine.services.runs.start(request(FIXTURES.armv7));
 
     expect(second.reusedAugmentedImage).toBe(true);
-    expect((await engine.services.docker.getImage(second.augmentedImage).inspect()).Id).toBe(firstImageId);
-    expect(await managedImageIds(engine.services.docker, 'augmented-image')).toEqual(imagesAfterFirst);
+    expect((await engine.docker.getImage(second.augmentedImage).inspect()).Id).toBe(firstImageId);
+    expect(await managedImageIds(engine.docker, 'augmented-image')).toEqual(imagesAfterFirst);
     expect(second.ports[0]?.hostPort).not.toBe(first.ports[0]?.hostPort);
     await engine.services.runs.remove(first.id);
     await engine.services.runs.remove(second.id);
   });
 
   it('augmented arm64 image serves its page under emulation', async () => {
-    const userTagBefore = (await engine.services.docker.getImage(FIXTURES.arm64).inspect()).Id;
+    const userTagBefore = (await engine.docker.getImage(FIXTURES.arm64).inspect()).Id;
 
     const run = await engine.services.runs.start(request(FIXTURES.arm64, { platform: 'linux/arm64' }));
 
@@ -153,7 +153,7 @@ describe('engine with handlers without the F flag', () => {
     expect(run.emulation.interpreter).toBe('/usr/bin/qemu-aarch64-static');
     expect(run.emulation.handler).toBe('qemu-aarch64');
     expect(run.emulation.mode).toBe('in-image');
-    expect((await engine.services.docker.getImage(FIXTURES.arm64).inspect()).Id).toBe(userTagBefore);
+    expect((await engine.docker.getImage(FIXTURES.arm64).inspect()).Id).toBe(userTagBefore);
     await engine.services.runs.remove(run.id);
   });
 
@@ -172,7 +172,7 @@ describe('engine with handlers without the F flag', () => {
 
     await engine.services.runs.remove(run.id);
 
-    const inspectError: unknown = await engine.services.docker.getContainer(run.id).inspect().catch((error: unknown) => error);
+    const inspectError: unknown = await engine.docker.getContainer(run.id).inspect().catch((error: unknown) => error);
     expect((inspectError as { statusCode?: number }).statusCode).toBe(404);
     await expect(engine.services.runs.remove(run.id)).rejects.toMatchObject({ code: 'RUN_NOT_FOUND' });
   });
@@ -187,17 +187,17 @@ describe('engine with handlers without the F flag', () => {
   });
 
   it('wrong platform is rejected, not substituted', async () => {
-    const before = await allContainerIds(engine.services.docker);
+    const before = await allContainerIds(engine.docker);
     const error = await expectRunError(request(FIXTURES.arm64, { platform: 'linux/arm/v7' }), 'PLATFORM_MISMATCH');
     expect(error.message).toContain('linux/arm64, not linux/arm/v7');
-    expect(await allContainerIds(engine.services.docker)).toEqual(before);
+    expect(await allContainerIds(engine.docker)).toEqual(before);
   });
 
   it('native image needs no emulation', async () => {
-    const before = await allContainerIds(engine.services.docker);
+    const before = await allContainerIds(engine.docker);
     const error = await expectRunError(request(FIXTURES.native), 'RUNS_NATIVELY');
     expect(error.message).toContain('nothing to emulate');
-    expect(await allContainerIds(engine.services.docker)).toEqual(before);
+    expect(await allContainerIds(engine.docker)).toEqual(before);
   });
 
   it('riscv64 image is unsupported', async () => {
@@ -226,9 +226,9 @@ describe('engine with handlers without the F flag', () => {
   });
 
   it('image without EXPOSE needs a port', async () => {
-    const before = await allContainerIds(engine.services.docker);
+    const before = await allContainerIds(engine.docker);
     await expectRunError(request(FIXTURES.noExpose), 'NO_EXPOSED_PORTS');
-    expect(await allContainerIds(engine.services.docker)).toEqual(before);
+    expect(await allContainerIds(engine.docker)).toEqual(before);
 
     const run = await engine.services.runs.start(request(FIXTURES.noExpose, { publish: [{ containerPort: 80, hostPort: 0, protocol: 'tcp' }] }));
     expect(await fetchText(run.endpoints[0] ?? '')).toContain('without EXPOSE');
@@ -239,13 +239,13 @@ describe('engine with handlers without the F flag', () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const busyPort = (blocker.address() as net.AddressInfo).port;
-    const before = await allContainerIds(engine.services.docker);
+    const before = await allContainerIds(engine.docker);
     try {
       await expectRunError(
         request(FIXTURES.armv7, { publish: [{ containerPort: 80, hostPort: busyPort, protocol: 'tcp' }] }),
         'PORT_BUSY',
       );
-      expect(await allContainerIds(engine.services.docker)).toEqual(before);
+      expect(await allContainerIds(engine.docker)).toEqual(before);
     } finally {
       blocker.close();
     }
@@ -267,7 +267,7 @@ describe('engine with handlers with the F flag', () => {
   beforeAll(() => setArmHandlers({ arm: 'F', aarch64: 'F' }));
 
   it('plain arm/v7 image runs without QEMU inside', async () => {
-    const result = await runPlain(engine.services.docker, FIXTURES.armv7, ['/bin/uname', '-m']);
+    const result = await runPlain(engine.docker, FIXTURES.armv7, ['/bin/uname', '-m']);
     expect(result.exitCode).toBe(0);
     expect(result.output.trim()).toBe('armv7l');
   });

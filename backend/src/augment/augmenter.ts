@@ -1,4 +1,5 @@
-import type Docker from 'dockerode';
+import type { Container, EngineClient } from '../engine/client.ts';
+import type { ImageInspect } from '../engine/api-types.ts';
 import type { AugmentResult } from '@arm-runner/contract';
 import type { LoadedBundle } from '../bundle/bundle.ts';
 import { ArmRunnerError } from '../errors.ts';
@@ -31,7 +32,7 @@ export class Augmenter {
   private readonly inFlight = new Map<string, Promise<AugmentResult>>();
 
   constructor(
-    private readonly docker: Docker,
+    private readonly docker: EngineClient,
     private readonly bundle: LoadedBundle,
   ) {}
 
@@ -88,7 +89,7 @@ export class Augmenter {
     return this.result(tag, imageId, source, qemu.version, false);
   }
 
-  private async inspectExisting(tag: string): Promise<Docker.ImageInspectInfo | undefined> {
+  private async inspectExisting(tag: string): Promise<ImageInspect | undefined> {
     try {
       return await this.docker.getImage(tag).inspect();
     } catch (error) {
@@ -113,7 +114,7 @@ export class Augmenter {
       );
     }
 
-    let container: Docker.Container;
+    let container: Container;
     try {
       container = await this.docker.createContainer({
         Image: source.id,
@@ -126,9 +127,9 @@ export class Augmenter {
     }
 
     try {
-      await container.putArchive(qemu.tarPath, { path: '/' });
+      await container.putArchive({ filePath: qemu.tarPath }, { path: '/' });
       if (extraPaths.length > 0) {
-        await container.putArchive(await hardLinkArchive(qemu.interpreterPath, extraPaths), { path: '/' });
+        await container.putArchive(hardLinkArchive(qemu.interpreterPath, extraPaths), { path: '/' });
       }
       const [repo, imageTag] = splitTag(tag);
       const changes = [
@@ -142,13 +143,13 @@ export class Augmenter {
         labelInstruction(LABELS.interpreterPath, qemu.interpreterPath),
         labelInstruction(LABELS.extraInterpreterPaths, extraPaths.join(',')),
       ];
-      const committed = (await container.commit({
+      const committed = await container.commit({
         repo,
         tag: imageTag,
         changes,
         pause: false,
         comment: `ARM Runner: add ${qemu.interpreterPath} (QEMU ${qemu.version})`,
-      })) as { Id: string };
+      });
       logger.info({ event: 'augment.built', tag, imageId: committed.Id, sourceImageId: source.id }, 'built augmented image');
       return committed.Id;
     } catch (error) {
@@ -198,8 +199,8 @@ function assertInterpreterPath(interpreterPath: string): void {
 }
 
 /** Builds a tar whose entries are hard links from each path to the QEMU already placed at `target`. */
-function hardLinkArchive(target: string, paths: string[]): Promise<Buffer> {
-  return packTar(paths.map((linkPath) => ({ header: { name: linkPath.slice(1), type: 'link', linkname: target.slice(1), mode: 0o755 } })));
+function hardLinkArchive(target: string, paths: string[]): Buffer {
+  return packTar(paths.map((linkPath) => ({ header: { name: linkPath.slice(1), type: 'hardlink', linkname: target.slice(1), mode: 0o755 } })));
 }
 
 function splitTag(reference: string): [string, string] {

@@ -1,4 +1,5 @@
-import type Docker from 'dockerode';
+import type { EngineClient } from '../engine/client.ts';
+import type { ImageInspect } from '../engine/api-types.ts';
 import { isArmPlatform, type ArmPlatform, type Finding } from '@arm-runner/contract';
 import { ArmRunnerError } from '../errors.ts';
 import { engineStatusCode, fromEngineError } from '../engine/engine-errors.ts';
@@ -11,7 +12,7 @@ export interface SourceImage {
   parsed: ImageReference;
   id: string;
   platform: ArmPlatform;
-  inspect: Docker.ImageInspectInfo;
+  inspect: ImageInspect;
   warnings: Finding[];
 }
 
@@ -54,7 +55,7 @@ export function localPlatformMismatchError(
  * platform, it fails with the command that gets the right one.
  */
 export async function resolveSourceImage(
-  docker: Docker,
+  docker: EngineClient,
   reference: string,
   requestedPlatform: string | undefined,
   engineArchitecture: string,
@@ -62,7 +63,7 @@ export async function resolveSourceImage(
   const parsed = parseImageReference(reference);
   const requested = requestedPlatform === undefined ? undefined : parsePlatform(requestedPlatform);
 
-  let inspect: Docker.ImageInspectInfo;
+  let inspect: ImageInspect;
   try {
     inspect = await docker.getImage(reference).inspect();
   } catch (error) {

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { QemuArch, QemuBundleInfo } from '@arm-runner/contract';
-import tarStream from 'tar-stream';
 import { ArmRunnerError } from '../errors.ts';
 import { readElfInfo } from '../emulation/elf.ts';
+import { readTarFile } from '../engine/tar-reader.ts';
 
 export const BUNDLE_MANIFEST = 'bundle.json';
 
@@ -56,24 +55,20 @@ interface TarMember {
 
 /** Reads the named member of a tar file: its first bytes and the sha256 of its content. */
 async function readTarMember(tarPath: string, memberName: string): Promise<TarMember | null> {
-  const extract = tarStream.extract();
-  const source = createReadStream(tarPath);
-  source.pipe(extract);
-
   let found: TarMember | null = null;
-  for await (const entry of extract) {
+  for await (const entry of readTarFile(tarPath)) {
     const name = entry.header.name.replace(/^\.?\//, '');
     if (name !== memberName) {
-      entry.resume();
       continue;
     }
     const hash = createHash('sha256');
     const headChunks: Buffer[] = [];
     let headLength = 0;
-    for await (const chunk of entry as AsyncIterable<Buffer>) {
+    for await (const chunk of entry.content) {
       hash.update(chunk);
       if (headLength < 65536) {
-        headChunks.push(chunk);
+        // readTarFile reuses the chunk's buffer, so the kept head is a copy.
+        headChunks.push(Buffer.from(chunk));
         headLength += chunk.length;
       }
     }

@@ -3,12 +3,13 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import type { QemuArch } from '@arm-runner/contract';
-import tarStream from 'tar-stream';
 import { ArmRunnerError } from '../errors.ts';
 import { readElfInfo } from '../emulation/elf.ts';
+import { encodeTarHeader, TAR_END, tarPadding } from '../engine/tar.ts';
 import { BUNDLE_MANIFEST, assertStaticElf, interpreterPathFor, type BundleManifest, type QemuBundleEntry } from './bundle.ts';
 
 const execFileAsync = promisify(execFile);
@@ -30,29 +31,40 @@ interface TarFile {
   content?: Buffer;
 }
 
-// Fixed owner and time, so that the same inputs always give the same tar.
-const FIXED_MTIME = new Date(0);
-
-async function writeTar(tarPath: string, files: TarFile[], directories: string[] = []): Promise<void> {
-  const pack = tarStream.pack();
-  const written = pipeline(pack, createWriteStream(tarPath));
-
+/**
+ * Yields a tar of the directories and files, streaming each file from its
+ * source path. Owner and time are fixed (root, the Unix epoch), so that the
+ * same inputs always give the same tar.
+ */
+async function* tarChunks(files: TarFile[], directories: string[]): AsyncGenerator<Buffer> {
   for (const directory of directories) {
-    pack.entry({ name: directory, type: 'directory', mode: 0o755, uid: 0, gid: 0, mtime: FIXED_MTIME });
+    yield encodeTarHeader({ name: directory, type: 'directory', mode: 0o755 });
   }
   for (const file of files) {
-    const header = { name: file.name, mode: file.mode, uid: 0, gid: 0, mtime: FIXED_MTIME };
     if (file.content !== undefined) {
-      pack.entry({ ...header, size: file.content.length }, file.content);
+      yield encodeTarHeader({ name: file.name, mode: file.mode, size: file.content.length });
+      yield file.content;
+      yield tarPadding(file.content.length);
       continue;
     }
     const sourcePath = file.sourcePath ?? '';
     const size = (await stat(sourcePath)).size;
-    const entry = pack.entry({ ...header, size });
-    await pipeline(createReadStream(sourcePath), entry);
+    yield encodeTarHeader({ name: file.name, mode: file.mode, size });
+    let written = 0;
+    for await (const chunk of createReadStream(sourcePath) as AsyncIterable<Buffer>) {
+      written += chunk.length;
+      yield chunk;
+    }
+    if (written !== size) {
+      throw new ArmRunnerError('BUNDLE_INVALID', `${sourcePath} changed size while it was packed. Run the bundle command again.`);
+    }
+    yield tarPadding(size);
   }
-  pack.finalize();
-  await written;
+  yield TAR_END;
+}
+
+async function writeTar(tarPath: string, files: TarFile[], directories: string[] = []): Promise<void> {
+  await pipeline(Readable.from(tarChunks(files, directories)), createWriteStream(tarPath));
 }
 
 async function sha256File(filePath: string): Promise<string> {

@@ -1,4 +1,4 @@
-import type Docker from 'dockerode';
+import type { EngineClient } from '../engine/client.ts';
 import type { CleanupItem, CleanupPlan, CleanupRequest } from '@arm-runner/contract';
 import { fromEngineError } from '../engine/engine-errors.ts';
 import { LABELS, roleFilter, type Role } from '../engine/labels.ts';
@@ -12,7 +12,7 @@ const IMAGE_ROLES: Role[] = ['augmented-image', 'probe-image', 'helper-image'];
  * Lists what a cleanup would remove: only containers and images with ARM
  * Runner's labels. Nothing is removed here, so the user can see the list first.
  */
-export async function planCleanup(docker: Docker, request: CleanupRequest): Promise<CleanupPlan> {
+export async function planCleanup(docker: EngineClient, request: CleanupRequest): Promise<CleanupPlan> {
   const plan: CleanupPlan = { runs: [], images: [] };
   try {
     if (request.runs) {
@@ -46,7 +46,7 @@ export async function planCleanup(docker: Docker, request: CleanupRequest): Prom
  * images. An item that cannot be removed (an image that a container outside
  * the plan still uses) is reported with the reason, and the rest goes on.
  */
-export async function applyCleanup(docker: Docker, plan: CleanupPlan): Promise<CleanupItem[]> {
+export async function applyCleanup(docker: EngineClient, plan: CleanupPlan): Promise<CleanupItem[]> {
   const results: CleanupItem[] = [];
   for (const run of plan.runs) {
     results.push(await removeOne(run, () => docker.getContainer(run.id).remove({ force: true }), 'run'));

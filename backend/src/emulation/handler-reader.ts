@@ -1,8 +1,8 @@
-import type Docker from 'dockerode';
+import type { Container, EngineClient } from '../engine/client.ts';
 import { ArmRunnerError } from '../errors.ts';
 import { fromEngineError } from '../engine/engine-errors.ts';
 import { managedLabels } from '../engine/labels.ts';
-import { demuxDockerStream } from '../engine/streams.ts';
+import { HELPER_OUTPUT_MAX_BYTES, readContainerOutput } from '../engine/streams.ts';
 import { logger } from '../log.ts';
 import { parseBinfmtListing } from './binfmt.ts';
 import { splitIdentity, type HelperReading } from './binfmt-view.ts';
@@ -14,10 +14,10 @@ import type { HelperImage } from './helper-image.ts';
  * Desktop the backend's own /proc belongs to its container, not to the
  * engine's VM, so only the helper sees the real table there.
  */
-export async function readBinfmtState(docker: Docker, helper: HelperImage, engineArchitecture: string): Promise<HelperReading> {
+export async function readBinfmtState(docker: EngineClient, helper: HelperImage, engineArchitecture: string): Promise<HelperReading> {
   const image = await helper.ensure();
 
-  let container: Docker.Container;
+  let container: Container;
   try {
     container = await docker.createContainer({
       Image: image,
@@ -39,8 +39,8 @@ export async function readBinfmtState(docker: Docker, helper: HelperImage, engin
 
   try {
     await container.start();
-    const exit = (await container.wait()) as { StatusCode: number };
-    const output = demuxDockerStream((await container.logs({ stdout: true, stderr: true, follow: false })));
+    const exit = await container.wait();
+    const output = await readContainerOutput(container, HELPER_OUTPUT_MAX_BYTES);
 
     const { listing, identity } = splitIdentity(output.stdout);
     const state = parseBinfmtListing(listing, engineArchitecture);

@@ -1,10 +1,10 @@
-import type Docker from 'dockerode';
+import type { Container, EngineClient } from '../engine/client.ts';
 import type { HandlerRegistration, QemuArch } from '@arm-runner/contract';
 import type { LoadedBundle } from '../bundle/bundle.ts';
 import { ArmRunnerError } from '../errors.ts';
 import { fromEngineError } from '../engine/engine-errors.ts';
 import { managedLabels } from '../engine/labels.ts';
-import { demuxDockerStream } from '../engine/streams.ts';
+import { HELPER_OUTPUT_MAX_BYTES, readContainerOutput } from '../engine/streams.ts';
 import { logger } from '../log.ts';
 import { nativeFormatsMatchedBy } from './binfmt.ts';
 import type { HelperImage } from './helper-image.ts';
@@ -68,7 +68,7 @@ export function registerLine(arch: QemuArch, interpreterPath: string, flags: str
  */
 export class HandlerRegistrar {
   constructor(
-    private readonly docker: Docker,
+    private readonly docker: EngineClient,
     private readonly bundle: LoadedBundle,
     private readonly helper: HelperImage,
     private readonly status: StatusService,
@@ -127,7 +127,7 @@ export class HandlerRegistrar {
 
   private async runHelper(command: string[], interpreterTar?: string): Promise<void> {
     const image = await this.helper.ensure();
-    let container: Docker.Container;
+    let container: Container;
     try {
       container = await this.docker.createContainer({
         Image: image,
@@ -143,12 +143,12 @@ export class HandlerRegistrar {
 
     try {
       if (interpreterTar !== undefined) {
-        await container.putArchive(interpreterTar, { path: '/' });
+        await container.putArchive({ filePath: interpreterTar }, { path: '/' });
       }
       await container.start();
-      const exit = (await container.wait()) as { StatusCode: number };
+      const exit = await container.wait();
       if (exit.StatusCode !== 0) {
-        const output = demuxDockerStream((await container.logs({ stdout: true, stderr: true, follow: false })));
+        const output = await readContainerOutput(container, HELPER_OUTPUT_MAX_BYTES);
         throw new ArmRunnerError(
           'ENGINE_ERROR',
           `Could not ${command[0]} the binfmt_misc handler. The helper needs CAP_SYS_ADMIN and a host that allows mounting binfmt_misc.`,

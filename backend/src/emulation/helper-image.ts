@@ -1,5 +1,4 @@
-import { createReadStream } from 'node:fs';
-import type Docker from 'dockerode';
+import type { EngineClient } from '../engine/client.ts';
 import type { LoadedBundle } from '../bundle/bundle.ts';
 import { fromEngineError, engineStatusCode } from '../engine/engine-errors.ts';
 import { LABELS, managedLabels } from '../engine/labels.ts';
@@ -16,7 +15,7 @@ export class HelperImage {
   private pending: Promise<string> | undefined;
 
   constructor(
-    private readonly docker: Docker,
+    private readonly docker: EngineClient,
     private readonly bundle: LoadedBundle,
   ) {}
 
@@ -46,12 +45,12 @@ export class HelperImage {
     const labels = { ...managedLabels('helper-image'), [LABELS.helperVersion]: this.bundle.manifest.helper.sha256 };
     const [repo, tag] = reference.split(':') as [string, string];
     try {
-      const stream = await this.docker.importImage(createReadStream(this.bundle.helperTarPath), {
+      const stream = await this.docker.importImage({ filePath: this.bundle.helperTarPath }, {
         repo,
         tag,
         changes: Object.entries(labels).map(([key, value]) => `LABEL ${key}=${value}`),
       });
-      await followProgress(this.docker, stream);
+      await followProgress(stream);
     } catch (error) {
       throw fromEngineError(error, `import the helper image ${reference}`);
     }

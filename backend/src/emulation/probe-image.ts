@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
-import type Docker from 'dockerode';
+import type { EngineClient } from '../engine/client.ts';
 import type { ArmPlatform } from '@arm-runner/contract';
 import { ArmRunnerError } from '../errors.ts';
 import { engineStatusCode, fromEngineError } from '../engine/engine-errors.ts';
@@ -41,8 +40,8 @@ export interface ProgramImage {
  * a config that names the platform. `docker load` keeps that platform, where
  * `docker import` would record the engine's own.
  */
-export async function buildProgramArchive(image: ProgramImage): Promise<Buffer> {
-  const layer = await packTar([{ header: { name: PROBE_PATH.slice(1), mode: 0o755 }, content: image.program }]);
+export function buildProgramArchive(image: ProgramImage): Buffer {
+  const layer = packTar([{ header: { name: PROBE_PATH.slice(1), mode: 0o755 }, content: image.program }]);
   const layerDigest = sha256(layer);
   const { architecture, variant } = PLATFORM_CONFIG[image.platform];
 
@@ -69,10 +68,10 @@ export async function buildProgramArchive(image: ProgramImage): Promise<Buffer> 
 }
 
 /** Builds the probe image's archive for a platform. */
-export async function buildProbeArchive(platform: ArmPlatform): Promise<{ archive: Buffer; programSha256: string }> {
+export function buildProbeArchive(platform: ArmPlatform): { archive: Buffer; programSha256: string } {
   const program = probeProgram(emulatorFor(platform));
   const programSha256 = sha256(program);
-  const archive = await buildProgramArchive({
+  const archive = buildProgramArchive({
     platform,
     tag: probeImageTag(platform),
     program,
@@ -85,9 +84,9 @@ export async function buildProbeArchive(platform: ArmPlatform): Promise<{ archiv
  * Loads the probe image for a platform unless the engine already has the
  * current one. A tag of that name that ARM Runner did not make is left alone.
  */
-export async function ensureProbeImage(docker: Docker, platform: ArmPlatform): Promise<string> {
+export async function ensureProbeImage(docker: EngineClient, platform: ArmPlatform): Promise<string> {
   const tag = probeImageTag(platform);
-  const { archive, programSha256 } = await buildProbeArchive(platform);
+  const { archive, programSha256 } = buildProbeArchive(platform);
 
   try {
     const existing = await docker.getImage(tag).inspect();
@@ -111,7 +110,7 @@ export async function ensureProbeImage(docker: Docker, platform: ArmPlatform): P
   }
 
   try {
-    await followProgress(docker, await docker.loadImage(Readable.from([archive])));
+    await followProgress(await docker.loadImage(archive));
   } catch (error) {
     throw fromEngineError(error, `load the probe image ${tag}`);
   }

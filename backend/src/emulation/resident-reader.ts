@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import type Docker from 'dockerode';
+import type { Container, EngineClient } from '../engine/client.ts';
 import { ArmRunnerError } from '../errors.ts';
 import { managedLabels } from '../engine/labels.ts';
 import { demuxDockerStream } from '../engine/streams.ts';
@@ -14,7 +14,7 @@ const RETRY_AFTER_MS = 60_000;
 const END_MARKER = '@end';
 
 interface Session {
-  container: Docker.Container;
+  container: Container;
   stream: Duplex;
   /** Raw multiplexed bytes received since the last request. */
   received: Buffer;
@@ -49,7 +49,7 @@ export class ResidentReader {
   private offUntil = 0;
 
   constructor(
-    private readonly docker: Docker,
+    private readonly docker: EngineClient,
     private readonly helper: HelperImage,
   ) {}
 
@@ -157,7 +157,7 @@ export class ResidentReader {
 
     let stream: Duplex;
     try {
-      stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as Duplex;
+      stream = await container.attach();
       await container.start();
     } catch (error) {
       await container.remove({ force: true }).catch(() => undefined);

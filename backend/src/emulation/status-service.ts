@@ -1,4 +1,4 @@
-import type Docker from 'dockerode';
+import type { EngineClient } from '../engine/client.ts';
 import { ARM_PLATFORMS, type ArmPlatform, type EngineInfo, type PlatformVerdict, type StatusResponse } from '@arm-runner/contract';
 import type { LoadedBundle } from '../bundle/bundle.ts';
 import { readEngineInfo } from '../engine/client.ts';
@@ -16,7 +16,7 @@ export class StatusService {
   private readonly binfmtView: BinfmtView;
 
   constructor(
-    private readonly docker: Docker,
+    private readonly docker: EngineClient,
     private readonly bundle: LoadedBundle,
     private readonly helper: HelperImage,
     private readonly tester: VerdictTester,

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import type Docker from 'dockerode';
+import type { Container, EngineClient } from '../engine/client.ts';
 import type { ArmPlatform, ProbeOutcome, ProbeResult, VerdictTest } from '@arm-runner/contract';
 import type { Augmenter } from '../augment/augmenter.ts';
 import { resolveSourceImage } from '../augment/source-image.ts';
 import { fromEngineError } from '../engine/engine-errors.ts';
 import { managedLabels } from '../engine/labels.ts';
-import { demuxDockerStream } from '../engine/streams.ts';
+import { HELPER_OUTPUT_MAX_BYTES, readContainerOutput } from '../engine/streams.ts';
 import { logger } from '../log.ts';
 import { platformEnvironment } from './platform.ts';
 import { ensureProbeImage } from './probe-image.ts';
@@ -60,7 +60,7 @@ export class VerdictTester {
   private readonly inFlight = new Map<string, Promise<VerdictTest>>();
 
   constructor(
-    private readonly docker: Docker,
+    private readonly docker: EngineClient,
     private readonly augmenter: Augmenter,
   ) {}
 
@@ -112,7 +112,7 @@ export class VerdictTester {
 
   /** Runs the probe image once and sorts the result. The container is always removed. */
   private async runProbe(image: string, platform: ArmPlatform): Promise<ProbeResult> {
-    let container: Docker.Container;
+    let container: Container;
     try {
       container = await this.docker.createContainer({
         Image: image,
@@ -143,13 +143,13 @@ export class VerdictTester {
           container.kill().catch(() => undefined);
         }, PROBE_TIMEOUT_MS);
         try {
-          exitCode = ((await container.wait()) as { StatusCode: number }).StatusCode;
+          exitCode = (await container.wait()).StatusCode;
         } finally {
           clearTimeout(timer);
         }
       }
 
-      const logs = demuxDockerStream(await container.logs({ stdout: true, stderr: true, follow: false }));
+      const logs = await readContainerOutput(container, HELPER_OUTPUT_MAX_BYTES);
       const output = `${startError}${logs.combined}`;
       const outcome = classifyProbeOutput(exitCode, output);
       const machine = outcome === 'ran' ? machineFromProbeOutput(logs.stdout) : null;

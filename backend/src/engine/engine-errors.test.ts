@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { fromEngineError } from './engine-errors.ts';
+import { engineStatusCode, fromEngineError } from './engine-errors.ts';
+import { EngineApiError } from './transport.ts';
 
 function engineFailure(message: string): Error {
-  return Object.assign(new Error(`(HTTP code 500) server error - ${message}`), { statusCode: 500, json: { message } });
+  return new EngineApiError(500, message, 'POST /containers/x/start');
 }
 
 describe('fromEngineError', () => {
@@ -26,6 +27,19 @@ describe('fromEngineError', () => {
 
   it('keeps other failures as engine errors', () => {
     expect(fromEngineError(engineFailure('something else'), 'start x').code).toBe('ENGINE_ERROR');
+  });
+
+  it('keeps the engine message as detail', () => {
+    const error = fromEngineError(new EngineApiError(409, 'Conflict. The container name "/x" is already in use', 'POST /containers/create'), 'create x');
+    expect(error.code).toBe('ENGINE_ERROR');
+    expect(error.message).toBe('The Docker engine failed to create x.');
+    expect(error.detail).toBe('Conflict. The container name "/x" is already in use');
+  });
+
+  it('reads the status code', () => {
+    expect(engineStatusCode(new EngineApiError(404, 'No such image: x', 'GET /images/x/json'))).toBe(404);
+    expect(engineStatusCode(new Error('plain'))).toBeUndefined();
+    expect(engineStatusCode(undefined)).toBeUndefined();
   });
 
   it('maps a missing socket to unreachable', () => {

@@ -1,24 +1,20 @@
 import { ArmRunnerError } from '../errors.ts';
 
+/** The fields read from what an Engine API call rejects with: an EngineApiError or a socket error. */
 interface EngineErrorShape {
   statusCode?: number;
   code?: string;
-  reason?: string;
-  json?: { message?: string } | null;
-  message?: string;
 }
 
-/** Returns the daemon's own message from a dockerode error, without dockerode's prefix. */
+/** Returns the engine's own message. An EngineApiError carries it as its message. */
 export function engineMessage(error: unknown): string {
-  const shaped = error as EngineErrorShape;
-  if (shaped.json && typeof shaped.json.message === 'string') {
-    return shaped.json.message;
-  }
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Returns the HTTP status of an EngineApiError, or undefined for other errors. */
 export function engineStatusCode(error: unknown): number | undefined {
-  return (error as EngineErrorShape).statusCode;
+  const statusCode = (error as EngineErrorShape | null)?.statusCode;
+  return typeof statusCode === 'number' ? statusCode : undefined;
 }
 
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
@@ -32,7 +28,7 @@ export function fromEngineError(error: unknown, context: string): ArmRunnerError
     return error;
   }
 
-  const code = (error as EngineErrorShape).code;
+  const code = (error as EngineErrorShape | null)?.code;
   if (code !== undefined && UNREACHABLE_CODES.has(code)) {
     return new ArmRunnerError(
       'ENGINE_UNREACHABLE',

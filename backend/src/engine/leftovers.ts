@@ -1,4 +1,4 @@
-import type Docker from 'dockerode';
+import type { EngineClient } from './client.ts';
 import { logger } from '../log.ts';
 import { roleFilter, type Role } from './labels.ts';
 
@@ -11,7 +11,7 @@ const SHORT_LIVED_ROLES: Role[] = ['augment-build', 'probe', 'inspect', 'helper'
  * older than `olderThanMs` go, so that the work of another process that is
  * running right now is not cut off. Runs are never touched.
  */
-export async function removeLeftoverContainers(docker: Docker, olderThanMs: number): Promise<number> {
+export async function removeLeftoverContainers(docker: EngineClient, olderThanMs: number): Promise<number> {
   const cutoffSeconds = (Date.now() - olderThanMs) / 1000;
   let removed = 0;
   for (const role of SHORT_LIVED_ROLES) {

@@ -1,4 +1,5 @@
-import type Docker from 'dockerode';
+import type { EngineClient } from '../engine/client.ts';
+import type { ImageSummary } from '../engine/api-types.ts';
 import type { LocalImage } from '@arm-runner/contract';
 import { fromEngineError } from '../engine/engine-errors.ts';
 import { LABELS } from '../engine/labels.ts';
@@ -10,8 +11,8 @@ import { parseExposedPorts } from '../runs/ports.ts';
  * field's suggestions. ARM Runner's own images (augmented and helper) are left
  * out, because they are not what a user picks.
  */
-export async function listArmImages(docker: Docker, engineArchitecture: string): Promise<LocalImage[]> {
-  let summaries: Docker.ImageInfo[];
+export async function listArmImages(docker: EngineClient, engineArchitecture: string): Promise<LocalImage[]> {
+  let summaries: ImageSummary[];
   try {
     summaries = await docker.listImages();
   } catch (error) {

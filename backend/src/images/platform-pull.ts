@@ -1,4 +1,5 @@
-import type Docker from 'dockerode';
+import type { EngineClient } from '../engine/client.ts';
+import type { ImageInspect } from '../engine/api-types.ts';
 import type { ArmPlatform, Finding, PullResult } from '@arm-runner/contract';
 import { ArmRunnerError } from '../errors.ts';
 import { parseImageReference } from '../augment/reference.ts';
@@ -44,7 +45,7 @@ export interface PullPlatformOptions {
  * only registries that allow anonymous pulls work.
  */
 export async function pullPlatform(
-  docker: Docker,
+  docker: EngineClient,
   reference: string,
   requestedPlatform: string,
   options: PullPlatformOptions = {},
@@ -114,7 +115,7 @@ export async function pullPlatform(
 }
 
 /** Asks the engine which platforms a reference offers. The engine contacts the registry. */
-async function inspectDistribution(docker: Docker, remote: string): Promise<DistributionInspect> {
+async function inspectDistribution(docker: EngineClient, remote: string): Promise<DistributionInspect> {
   try {
     return await docker.getImage(remote).distribution();
   } catch (error) {
@@ -151,7 +152,7 @@ async function inspectDistribution(docker: Docker, remote: string): Promise<Dist
  * registry, and the caller then pulls by the index digest.
  */
 async function findPlatformManifest(
-  docker: Docker,
+  docker: EngineClient,
   reference: string,
   domain: string | undefined,
   path: string,
@@ -197,8 +198,8 @@ async function findPlatformManifest(
  * reference at another image ("Cannot overwrite digest"), and it does so only
  * after downloading the layers.
  */
-async function checkIndexDigestFree(docker: Docker, indexReference: string, requested: ArmPlatform): Promise<void> {
-  let inspect: Docker.ImageInspectInfo;
+async function checkIndexDigestFree(docker: EngineClient, indexReference: string, requested: ArmPlatform): Promise<void> {
+  let inspect: ImageInspect;
   try {
     inspect = await docker.getImage(indexReference).inspect();
   } catch (error) {
@@ -221,7 +222,7 @@ async function checkIndexDigestFree(docker: Docker, indexReference: string, requ
   );
 }
 
-async function imageExists(docker: Docker, reference: string): Promise<boolean> {
+async function imageExists(docker: EngineClient, reference: string): Promise<boolean> {
   try {
     await docker.getImage(reference).inspect();
     return true;
@@ -234,7 +235,7 @@ async function imageExists(docker: Docker, reference: string): Promise<boolean> 
 }
 
 async function pullByDigest(
-  docker: Docker,
+  docker: EngineClient,
   repository: string,
   digest: string,
   platform: ArmPlatform,
@@ -242,8 +243,8 @@ async function pullByDigest(
 ): Promise<void> {
   const digestReference = `${repository}@${digest}`;
   try {
-    const stream = await docker.createImage({ fromImage: repository, tag: digest, platform });
-    await followPullProgress(docker, stream, onProgress);
+    const stream = await docker.pullImage({ fromImage: repository, tag: digest, platform });
+    await followPullProgress(stream, onProgress);
   } catch (error) {
     const detail = error instanceof ArmRunnerError ? (error.detail ?? error.message) : engineMessage(error);
     const mapped = fromEngineError(error, `pull ${digestReference}`);
@@ -258,7 +259,7 @@ async function pullByDigest(
   }
 }
 
-async function inspectPulled(docker: Docker, digestReference: string): Promise<Docker.ImageInspectInfo> {
+async function inspectPulled(docker: EngineClient, digestReference: string): Promise<ImageInspect> {
   try {
     return await docker.getImage(digestReference).inspect();
   } catch (error) {
@@ -267,7 +268,7 @@ async function inspectPulled(docker: Docker, digestReference: string): Promise<D
 }
 
 /** Removes a digest reference that this pull created. The engine deletes the image too when nothing else refers to it. */
-async function removeReference(docker: Docker, digestReference: string): Promise<boolean> {
+async function removeReference(docker: EngineClient, digestReference: string): Promise<boolean> {
   try {
     await docker.getImage(digestReference).remove();
     return true;

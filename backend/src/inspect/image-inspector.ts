@@ -1,4 +1,5 @@
-import type Docker from 'dockerode';
+import type { Container, EngineClient } from '../engine/client.ts';
+import type { ImageInspect } from '../engine/api-types.ts';
 import type { ImageInspection } from '@arm-runner/contract';
 import { ArmRunnerError } from '../errors.ts';
 import { engineMessage, engineStatusCode, fromEngineError } from '../engine/engine-errors.ts';
@@ -24,7 +25,7 @@ export interface InspectImageOptions {
  * only the files on the way to the program, and removes the container again.
  * `image` is an image id or reference in the engine.
  */
-export async function inspectImage(docker: Docker, image: string, options: InspectImageOptions = {}): Promise<ImageInspection> {
+export async function inspectImage(docker: EngineClient, image: string, options: InspectImageOptions = {}): Promise<ImageInspection> {
   const info = await inspectImageConfig(docker, image);
   const platform = { os: info.Os, architecture: info.Architecture, variant: (info as { Variant?: string }).Variant ?? null };
   const commandConfig: ImageCommandConfig = {
@@ -55,7 +56,7 @@ export async function inspectImage(docker: Docker, image: string, options: Inspe
   }
 }
 
-async function inspectImageConfig(docker: Docker, image: string): Promise<Docker.ImageInspectInfo> {
+async function inspectImageConfig(docker: EngineClient, image: string): Promise<ImageInspect> {
   try {
     return await docker.getImage(image).inspect();
   } catch (error) {
@@ -66,7 +67,7 @@ async function inspectImageConfig(docker: Docker, image: string): Promise<Docker
   }
 }
 
-async function createInspectContainer(docker: Docker, imageId: string, config: ImageCommandConfig): Promise<Docker.Container> {
+async function createInspectContainer(docker: EngineClient, imageId: string, config: ImageCommandConfig): Promise<Container> {
   const hasCommand = (config.entrypoint?.length ?? 0) + (config.cmd?.length ?? 0) > 0;
   try {
     return await docker.createContainer({
@@ -83,7 +84,7 @@ async function createInspectContainer(docker: Docker, imageId: string, config: I
   }
 }
 
-async function indexContainerFiles(container: Docker.Container, image: string): Promise<ArchiveIndex> {
+async function indexContainerFiles(container: Container, image: string): Promise<ArchiveIndex> {
   try {
     return await indexArchive(await container.export());
   } catch (error) {
@@ -104,7 +105,7 @@ class ContainerFiles implements ImageFiles {
 
   constructor(
     private readonly tree: FileTree,
-    private readonly container: Docker.Container,
+    private readonly container: Container,
     private readonly maxBytes: number,
   ) {}
 

@@ -1,4 +1,4 @@
-import type Docker from 'dockerode';
+import type { Container } from '../engine/client.ts';
 import { demuxDockerStream } from '../engine/streams.ts';
 import { logger } from '../log.ts';
 
@@ -6,11 +6,11 @@ const EXEC_TIMEOUT_MS = 10_000;
 
 /** Runs a command in a running container and returns its exit code and output. */
 export async function execInContainer(
-  container: Docker.Container,
+  container: Container,
   command: string[],
 ): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
   const exec = await container.exec({ Cmd: command, AttachStdout: true, AttachStderr: true });
-  const stream = await exec.start({ hijack: true, stdin: false });
+  const stream = await exec.start();
 
   const chunks: Buffer[] = [];
   await new Promise<void>((resolve, reject) => {
@@ -35,7 +35,7 @@ export async function execInContainer(
 }
 
 /** Returns what `uname -m` prints inside the container, or null when the image has no uname. */
-export async function readMachine(container: Docker.Container): Promise<string | null> {
+export async function readMachine(container: Container): Promise<string | null> {
   try {
     const result = await execInContainer(container, ['uname', '-m']);
     const machine = result.stdout.trim();
@@ -51,8 +51,8 @@ export async function readMachine(container: Docker.Container): Promise<string |
  * process list. Under binfmt_misc the kernel puts the interpreter there, for
  * example "/usr/bin/qemu-arm-static /bin/busybox httpd …".
  */
-export async function readMainCommand(container: Docker.Container): Promise<string | null> {
-  const top = (await container.top()) as { Titles?: string[]; Processes?: string[][] };
+export async function readMainCommand(container: Container): Promise<string | null> {
+  const top = await container.top();
   const titles = top.Titles ?? [];
   const commandColumn = titles.findIndex((title) => title === 'CMD' || title === 'COMMAND');
   const pidColumn = titles.indexOf('PID');

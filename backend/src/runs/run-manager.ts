@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type Docker from 'dockerode';
+import type { Container, EngineClient } from '../engine/client.ts';
+import type { ContainerInspect, ContainerSummary } from '../engine/api-types.ts';
 import {
   type ArmPlatform,
   type Finding,
@@ -76,7 +77,7 @@ function endpointsFor(ports: PublishedPort[]): string[] {
     });
 }
 
-function publishedPortsFromInspect(inspect: Docker.ContainerInspectInfo): PublishedPort[] {
+function publishedPortsFromInspect(inspect: ContainerInspect): PublishedPort[] {
   const ports: PublishedPort[] = [];
   for (const [key, bindings] of Object.entries(inspect.NetworkSettings.Ports ?? {})) {
     const [port, protocol] = key.split('/');
@@ -91,9 +92,14 @@ function publishedPortsFromInspect(inspect: Docker.ContainerInspectInfo): Publis
   return ports.sort((left, right) => left.containerPort - right.containerPort);
 }
 
-function publishedPortsFromList(container: Docker.ContainerInfo): PublishedPort[] {
-  return container.Ports.filter((port) => port.PublicPort !== undefined && port.IP !== '::')
-    .map((port) => ({ containerPort: port.PrivatePort, protocol: port.Type === 'udp' ? 'udp' as const : 'tcp' as const, hostIp: port.IP ?? '', hostPort: port.PublicPort }))
+function publishedPortsFromList(container: ContainerSummary): PublishedPort[] {
+  const published: PublishedPort[] = [];
+  for (const port of container.Ports) {
+    if (port.PublicPort !== undefined && port.IP !== '::') {
+      published.push({ containerPort: port.PrivatePort, protocol: port.Type === 'udp' ? 'udp' : 'tcp', hostIp: port.IP ?? '', hostPort: port.PublicPort });
+    }
+  }
+  return published
     .sort((left, right) => left.containerPort - right.containerPort);
 }
 
@@ -141,7 +147,7 @@ export class RunManager {
   private readonly inspections = new Map<string, Promise<ImageInspection>>();
 
   constructor(
-    private readonly docker: Docker,
+    private readonly docker: EngineClient,
     private readonly augmenter: Augmenter,
     private readonly status: StatusService,
   ) {}
@@ -259,7 +265,7 @@ export class RunManager {
     augmentedImage: string,
     sourceImageId: string,
     plan: ReturnType<typeof planPortBindings>,
-  ): Promise<Docker.Container> {
+  ): Promise<Container> {
     try {
       return await this.docker.createContainer({
         name: containerName(request.image),
@@ -287,7 +293,7 @@ export class RunManager {
   }
 
   private async waitForEndpoint(
-    container: Docker.Container,
+    container: Container,
     imageReference: string,
     waitSeconds: number,
     onStep: StepReporter,
@@ -334,7 +340,7 @@ export class RunManager {
     }
   }
 
-  private async emulationEvidence(container: Docker.Container, verdict: PlatformVerdict, qemuVersion: string): Promise<RunEmulation> {
+  private async emulationEvidence(container: Container, verdict: PlatformVerdict, qemuVersion: string): Promise<RunEmulation> {
     const [machine, mainCommand] = await Promise.all([
       readMachine(container),
       readMainCommand(container).catch((error: unknown) => {
@@ -354,7 +360,7 @@ export class RunManager {
     };
   }
 
-  private runInfoFromInspect(inspect: Docker.ContainerInspectInfo): RunInfo {
+  private runInfoFromInspect(inspect: ContainerInspect): RunInfo {
     return runInfoFromLabels(
       inspect.Id,
       inspect.Name,
@@ -366,7 +372,7 @@ export class RunManager {
   }
 
   /** Removes a container this manager created and could not bring up. */
-  private async discard(container: Docker.Container, reason: string): Promise<void> {
+  private async discard(container: Container, reason: string): Promise<void> {
     try {
       await container.remove({ force: true });
       logger.info({ event: 'run.discarded', containerId: container.id, reason }, 'removed a run that did not come up');
@@ -375,12 +381,12 @@ export class RunManager {
     }
   }
 
-  private async readLogs(container: Docker.Container, tail: number): Promise<string> {
-    return (await readLogTail(this.docker, container.id, tail, LOG_BYTES_MAX)).text;
+  private async readLogs(container: Container, tail: number): Promise<string> {
+    return (await readLogTail(container, tail, LOG_BYTES_MAX)).text;
   }
 
   async list(): Promise<RunInfo[]> {
-    let containers: Docker.ContainerInfo[];
+    let containers: ContainerSummary[];
     try {
       containers = await this.docker.listContainers({ all: true, filters: { label: roleFilter('run') } });
     } catch (error) {
@@ -402,7 +408,7 @@ export class RunManager {
    * Finds one of ARM Runner's own runs by id prefix or name. Containers
    * without ARM Runner's labels are never matched, so they are never touched.
    */
-  private async find(idOrName: string): Promise<Docker.Container> {
+  private async find(idOrName: string): Promise<Container> {
     const key = idOrName.trim();
     if (key.length === 0) {
       throw new ArmRunnerError('RUN_NOT_FOUND', 'No run id was given. List runs with "arm-runner ls".');
@@ -449,7 +455,7 @@ export class RunManager {
   async logs(idOrName: string, tail: number): Promise<LogTail> {
     const container = await this.find(idOrName);
     try {
-      return await readLogTail(this.docker, container.id, tail, LOG_BYTES_MAX);
+      return await readLogTail(container, tail, LOG_BYTES_MAX);
     } catch (error) {
       throw fromEngineError(error, `read the logs of run ${idOrName}`);
     }

@@ -1,5 +1,5 @@
-import { createReadStream, existsSync } from 'node:fs';
-import type Docker from 'dockerode';
+import { existsSync } from 'node:fs';
+import type { EngineClient } from '../engine/client.ts';
 import { ArmRunnerError } from '../errors.ts';
 import { engineStatusCode, fromEngineError } from '../engine/engine-errors.ts';
 import { followProgress } from '../engine/streams.ts';
@@ -8,7 +8,7 @@ import { followProgress } from '../engine/streams.ts';
 export const SAMPLE_IMAGE = 'arm-runner-sample:armv7';
 
 /** Loads the sample image from its archive when the engine does not have it yet. */
-export async function ensureSampleImage(docker: Docker, archivePath: string): Promise<string> {
+export async function ensureSampleImage(docker: EngineClient, archivePath: string): Promise<string> {
   try {
     await docker.getImage(SAMPLE_IMAGE).inspect();
     return SAMPLE_IMAGE;
@@ -25,7 +25,7 @@ export async function ensureSampleImage(docker: Docker, archivePath: string): Pr
     );
   }
   try {
-    await followProgress(docker, await docker.loadImage(createReadStream(archivePath)));
+    await followProgress(await docker.loadImage({ filePath: archivePath }));
   } catch (error) {
     throw fromEngineError(error, `load the sample image from ${archivePath}`);
   }

@@ -6,14 +6,13 @@ import tarStream from 'tar-stream';
 import { parse as parseYaml } from 'yaml';
 import type { RunResult, TaskInfo } from '@arm-runner/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Services } from '../../src/services.ts';
 import { readArmEntries, restoreArmEntries, setArmHandlers, type SavedEntry } from '../rig/binfmt-rig.ts';
 import { requestOverSocket } from '../rig/engine-test-context.ts';
 import { compressedImageSize } from '../rig/image-size.ts';
 import { readElfInfo } from '../../src/emulation/elf.ts';
 import { demuxDockerStream } from '../../src/engine/streams.ts';
 import { roleFilter } from '../../src/engine/labels.ts';
-import { EXTENSION_IMAGE, EXTENSION_IMAGE_ARM64, connectToEngine, fetchText, managedRunIds, removeRunsCreatedSince } from '../rig/engine-rig.ts';
+import { EXTENSION_IMAGE, EXTENSION_IMAGE_ARM64, connectToEngine, docker, fetchText, managedRunIds, removeRunsCreatedSince } from '../rig/engine-rig.ts';
 
 
 // Label rules that Docker Desktop and the marketplace validator check.
@@ -58,23 +57,23 @@ async function readFileFromImage(docker: Docker, image: string, filePath: string
   return (await readBytesFromImage(docker, image, filePath)).toString('utf8');
 }
 
-let services: Services;
 let savedEntries: SavedEntry[];
 let runIdsBefore: string[];
 let inspect: Docker.ImageInspectInfo;
 
 beforeAll(async () => {
-  services = await connectToEngine();
+  // Checks the engine and the fixtures.
+  await connectToEngine();
   try {
-    inspect = await services.docker.getImage(EXTENSION_IMAGE).inspect();
+    inspect = await docker.getImage(EXTENSION_IMAGE).inspect();
   } catch {
     throw new Error(`The extension image ${EXTENSION_IMAGE} is missing. Run "make build-extension" first.`);
   }
   savedEntries = readArmEntries();
-  runIdsBefore = await managedRunIds(services.docker);
+  runIdsBefore = await managedRunIds(docker);
   setArmHandlers({ arm: '' });
   // The size goes to the test output, so that every CI log records it.
-  const compressed = await compressedImageSize(services.docker, EXTENSION_IMAGE);
+  const compressed = await compressedImageSize(docker, EXTENSION_IMAGE);
   console.log(
     `Extension image ${EXTENSION_IMAGE} (${inspect.Architecture}): ${(inspect.Size / 1e6).toFixed(1)} MB uncompressed, ` +
       `${(compressed / 1e6).toFixed(1)} MB as docker save | gzip`,
@@ -83,7 +82,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   restoreArmEntries(savedEntries);
-  await removeRunsCreatedSince(services.docker, runIdsBefore);
+  await removeRunsCreatedSince(docker, runIdsBefore);
 });
 
 describe('extension image conformance', () => {
@@ -110,13 +109,13 @@ describe('extension image conformance', () => {
   });
 
   it('has metadata.json with only known keys', async () => {
-    const metadata = JSON.parse(await readFileFromImage(services.docker, EXTENSION_IMAGE, '/metadata.json')) as Record<string, unknown>;
+    const metadata = JSON.parse(await readFileFromImage(docker, EXTENSION_IMAGE, '/metadata.json')) as Record<string, unknown>;
     expect(Object.keys(metadata).sort()).toEqual([...METADATA_KEYS].sort());
     expect(metadata.ui).toEqual({ 'dashboard-tab': { title: 'ARM Runner', root: '/ui', src: 'index.html' } });
     expect(metadata.vm).toEqual({ composefile: 'docker-compose.yaml', exposes: { socket: 'backend.sock' } });
     expect(metadata.icon).toBe('docker.svg');
-    expect(await readFileFromImage(services.docker, EXTENSION_IMAGE, '/docker.svg')).toContain('<svg');
-    expect(await readFileFromImage(services.docker, EXTENSION_IMAGE, '/ui/index.html')).toContain('<div id="root">');
+    expect(await readFileFromImage(docker, EXTENSION_IMAGE, '/docker.svg')).toContain('<svg');
+    expect(await readFileFromImage(docker, EXTENSION_IMAGE, '/ui/index.html')).toContain('<div id="root">');
   });
 });
 
@@ -130,7 +129,7 @@ describe('install path as Docker Desktop runs it', () => {
   });
 
   it('starts the vm service from the compose file and runs the sample', async () => {
-    const composeText = await readFileFromImage(services.docker, EXTENSION_IMAGE, '/docker-compose.yaml');
+    const composeText = await readFileFromImage(docker, EXTENSION_IMAGE, '/docker-compose.yaml');
     const compose = parseYaml(composeText) as {
       services: Record<string, { image: string; volumes?: string[]; cap_drop?: string[]; network_mode?: string }>;
     };
@@ -142,7 +141,7 @@ describe('install path as Docker Desktop runs it', () => {
     // Docker Desktop gives the service its raw engine socket and a folder for
     // the backend socket. Here the host's own engine socket is used instead.
     socketDirectory = mkdtempSync(path.join(os.tmpdir(), 'arm-runner-guest-services-'));
-    backend = await services.docker.createContainer({
+    backend = await docker.createContainer({
       Image: EXTENSION_IMAGE,
       Labels: { 'io.arm-runner.test': 'install-path' },
       HostConfig: {
@@ -167,7 +166,7 @@ describe('install path as Docker Desktop runs it', () => {
     });
 
     // Without the sample image, the backend must load it from the archive inside the extension image.
-    await services.docker
+    await docker
       .getImage('arm-runner-sample:armv7')
       .remove()
       .catch((error: unknown) => {
@@ -201,14 +200,14 @@ describe('install path as Docker Desktop runs it', () => {
     const viewLine = logs.split('\n').find((line) => line.includes('"event":"binfmt.view"'));
     expect(viewLine).toContain('"source":"helper"');
     expect(logs).toContain('"event":"binfmt.resident-started"');
-    expect(await services.docker.listContainers({ filters: { label: roleFilter('binfmt-reader') } })).toHaveLength(1);
+    expect(await docker.listContainers({ filters: { label: roleFilter('binfmt-reader') } })).toHaveLength(1);
 
     // A backend that is killed drops its connection, so the reader's input ends and the engine removes it.
     await backend!.kill();
     let left = 1;
     for (let attempt = 0; attempt < 50 && left > 0; attempt += 1) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      left = (await services.docker.listContainers({ all: true, filters: { label: roleFilter('binfmt-reader') } })).length;
+      left = (await docker.listContainers({ all: true, filters: { label: roleFilter('binfmt-reader') } })).length;
     }
     expect(left).toBe(0);
   });
@@ -219,11 +218,11 @@ describe('linux/arm64 extension image', () => {
 
   beforeAll(async () => {
     try {
-      arm64Inspect = await services.docker.getImage(EXTENSION_IMAGE_ARM64).inspect();
+      arm64Inspect = await docker.getImage(EXTENSION_IMAGE_ARM64).inspect();
     } catch {
       throw new Error(`The image ${EXTENSION_IMAGE_ARM64} is missing. Run "make build-extension PLATFORM=linux/arm64 TAG=dev-arm64" first.`);
     }
-    const compressed = await compressedImageSize(services.docker, EXTENSION_IMAGE_ARM64);
+    const compressed = await compressedImageSize(docker, EXTENSION_IMAGE_ARM64);
     console.log(`Extension image ${EXTENSION_IMAGE_ARM64}: ${(arm64Inspect.Size / 1e6).toFixed(1)} MB uncompressed, ${(compressed / 1e6).toFixed(1)} MB as docker save | gzip`);
   });
 
@@ -231,9 +230,9 @@ describe('linux/arm64 extension image', () => {
     expect(arm64Inspect.Architecture).toBe('arm64');
     expect(arm64Inspect.Config.Labels).toEqual(inspect.Config.Labels);
 
-    const node = readElfInfo(await readBytesFromImage(services.docker, EXTENSION_IMAGE_ARM64, '/usr/local/bin/node'));
+    const node = readElfInfo(await readBytesFromImage(docker, EXTENSION_IMAGE_ARM64, '/usr/local/bin/node'));
     expect(node?.machine).toBe(EM_AARCH64);
-    const qemuTar = await readBytesFromImage(services.docker, EXTENSION_IMAGE_ARM64, '/opt/arm-runner/bundle/qemu-arm-static.tar');
+    const qemuTar = await readBytesFromImage(docker, EXTENSION_IMAGE_ARM64, '/opt/arm-runner/bundle/qemu-arm-static.tar');
     // The tar's first member starts after one 512-byte header.
     const qemu = readElfInfo(qemuTar.subarray(512, 512 + 65536));
     expect(qemu?.machine).toBe(EM_AARCH64);
@@ -242,7 +241,7 @@ describe('linux/arm64 extension image', () => {
 
   it('starts its backend under emulation', async () => {
     setArmHandlers({ arm: '', aarch64: 'F' });
-    const container = await services.docker.createContainer({
+    const container = await docker.createContainer({
       Image: EXTENSION_IMAGE_ARM64,
       Cmd: ['node', '-e', 'console.log(process.arch); process.argv = [process.execPath, "/backend/arm-runner.mjs", "--version"]; import("/backend/arm-runner.mjs")'],
       Labels: { 'io.arm-runner.test': 'arm64-image' },

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
+import { createEngineClient } from '../../src/engine/client.ts';
 import { LABELS } from '../../src/engine/labels.ts';
 import { demuxDockerStream } from '../../src/engine/streams.ts';
 import { createServices, type Services } from '../../src/services.ts';
@@ -30,11 +31,17 @@ export const FIXTURES = {
 } as const;
 
 /**
- * Connects to the real engine and checks the fixtures. It throws instead of
- * skipping, so a machine without an engine fails the run.
+ * The tests' own Engine API client (dockerode), for setup and checks that
+ * should not depend on the product's client.
+ */
+export const docker = new Docker();
+
+/**
+ * Connects to the real engine, checks the fixtures and creates the services
+ * on the product's own engine client. It throws instead of skipping, so a
+ * machine without an engine fails the run.
  */
 export async function connectToEngine(): Promise<Services> {
-  const docker = new Docker();
   try {
     await docker.ping();
   } catch (error) {
@@ -47,7 +54,11 @@ export async function connectToEngine(): Promise<Services> {
       throw new Error(`Fixture image ${reference} is missing. Run scripts/prepare-assets.sh first.`);
     }
   }
-  return createServices({ bundleDirectory: BUNDLE_DIR, sampleArchivePath: path.join(REPOSITORY_ROOT, 'build', 'images', 'sample-armv7.tar'), docker });
+  return createServices({
+    bundleDirectory: BUNDLE_DIR,
+    sampleArchivePath: path.join(REPOSITORY_ROOT, 'build', 'images', 'sample-armv7.tar'),
+    docker: createEngineClient(),
+  });
 }
 
 export async function allContainerIds(docker: Docker): Promise<string[]> {

@@ -1,10 +1,14 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { Services } from '../../src/services.ts';
 import { readArmEntries, restoreArmEntries, setArmHandlers, type SavedEntry } from './binfmt-rig.ts';
-import { connectToEngine, managedRunIds, removeRunsCreatedSince } from './engine-rig.ts';
+import type Docker from 'dockerode';
+import { connectToEngine, docker, managedRunIds, removeRunsCreatedSince } from './engine-rig.ts';
 
 export interface EngineTestContext {
+  /** The services on the product's own engine client. */
   services: Services;
+  /** The tests' own client (dockerode), for setup and checks. */
+  docker: Docker;
 }
 
 /**
@@ -13,14 +17,14 @@ export interface EngineTestContext {
  * restore them and remove only the runs the file created.
  */
 export function setUpEngineTest(handlers?: Parameters<typeof setArmHandlers>[0]): EngineTestContext {
-  const context = {} as EngineTestContext;
+  const context = { docker } as EngineTestContext;
   let savedEntries: SavedEntry[] = [];
   let runIdsBefore: string[] = [];
 
   beforeAll(async () => {
     context.services = await connectToEngine();
     savedEntries = readArmEntries();
-    runIdsBefore = await managedRunIds(context.services.docker);
+    runIdsBefore = await managedRunIds(docker);
     if (handlers !== undefined) {
       setArmHandlers(handlers);
     }
@@ -28,7 +32,7 @@ export function setUpEngineTest(handlers?: Parameters<typeof setArmHandlers>[0])
 
   afterAll(async () => {
     restoreArmEntries(savedEntries);
-    await removeRunsCreatedSince(context.services.docker, runIdsBefore);
+    await removeRunsCreatedSince(docker, runIdsBefore);
   });
 
   return context;
