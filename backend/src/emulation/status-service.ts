@@ -2,6 +2,7 @@ import type { EngineClient } from '../engine/client.ts';
 import { ARM_PLATFORMS, type ArmPlatform, type EngineInfo, type PlatformVerdict, type StatusResponse } from '@arm-runner/contract';
 import type { LoadedBundle } from '../bundle/bundle.ts';
 import { readEngineInfo } from '../engine/client.ts';
+import { fromEngineError } from '../engine/engine-errors.ts';
 import { logger } from '../log.ts';
 import { BinfmtView, LOCAL_BINFMT_DIRECTORY, type ResidentSource } from './binfmt-view.ts';
 import { readBinfmtState } from './handler-reader.ts';
@@ -73,13 +74,22 @@ export class StatusService {
     }
   }
 
+  private async pingEngine(): Promise<void> {
+    try {
+      await this.docker.ping();
+    } catch (error) {
+      throw fromEngineError(error, 'read its status');
+    }
+  }
+
   /** Returns the full status. `refresh` drops cached test results first. */
   async status(options: { refresh?: boolean } = {}): Promise<StatusResponse> {
     if (options.refresh === true) {
       this.tester.invalidate();
     }
-    const engine = await this.engine();
-    const binfmt = await this.binfmt();
+    // The engine's facts and the tested verdicts are cached, and the table may
+    // be read without the engine, so a ping is what tells that it is still up.
+    const [engine, binfmt] = await Promise.all([this.pingEngine().then(() => this.engine()), this.binfmt()]);
     const platforms = await Promise.all(ARM_PLATFORMS.map((platform) => this.testedVerdict(platform, engine, binfmt)));
     return {
       engine,
