@@ -53,6 +53,38 @@ describe('double requests', () => {
   });
 });
 
+describe('a source tag that moves', () => {
+  it('rebuilds and keeps the old source image', async () => {
+    const reference = 'arm-runner-test/moving-tag:v1';
+    const makeSource = async (revision: string): Promise<string> => {
+      const container = await engine.docker.createContainer({ Image: FIXTURES.armv7, Labels: { 'io.example.revision': revision } });
+      const [repo, tag] = reference.split(':') as [string, string];
+      const committed = (await container.commit({ repo, tag, changes: [`LABEL io.example.revision=${revision}`] })) as { Id: string };
+      await container.remove({ force: true });
+      return committed.Id;
+    };
+
+    const first = await makeSource('one');
+    const firstRun = await engine.services.runs.start(request(reference));
+    await engine.services.runs.remove(firstRun.id);
+
+    // The user points the tag at a new image, so the first one has no tag left.
+    const second = await makeSource('two');
+    const secondRun = await engine.services.runs.start(request(reference));
+    await engine.services.runs.remove(secondRun.id);
+    try {
+      expect(secondRun.reusedAugmentedImage).toBe(false);
+      expect(secondRun.sourceImageId).toBe(second);
+      expect((await engine.docker.getImage(first).inspect()).Id).toBe(first);
+      expect(await engine.docker.getImage(firstRun.augmentedImage).inspect().then((image) => image.Config.Labels?.[LABELS.sourceImageId])).toBe(second);
+    } finally {
+      await engine.docker.getImage(secondRun.augmentedImage).remove({ force: true }).catch(() => undefined);
+      await engine.docker.getImage(reference).remove({ force: true }).catch(() => undefined);
+      await engine.docker.getImage(first).remove({ force: true }).catch(() => undefined);
+    }
+  });
+});
+
 describe('backend restart', () => {
   it('removes containers an interrupted process left, and nothing else', async () => {
     const docker = engine.docker;

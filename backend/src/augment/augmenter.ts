@@ -164,7 +164,8 @@ export class Augmenter {
   /** Removes an augmented image that a rebuild replaced, unless a run still uses it. */
   private async removeStale(imageId: string, tag: string): Promise<void> {
     try {
-      await this.docker.getImage(imageId).remove();
+      // noprune: the parent is the user's source image, which may have lost its tag.
+      await this.docker.getImage(imageId).remove({ noprune: true });
       logger.info({ event: 'augment.stale-removed', imageId, tag }, 'removed replaced augmented image');
     } catch (error) {
       logger.info({ event: 'augment.stale-kept', imageId, tag, reason: String(error) }, 'kept replaced augmented image');

@@ -52,7 +52,7 @@ export async function applyCleanup(docker: EngineClient, plan: CleanupPlan): Pro
     results.push(await removeOne(run, () => docker.getContainer(run.id).remove({ force: true }), 'run'));
   }
   for (const image of plan.images) {
-    results.push(await removeOne(image, () => docker.getImage(image.id).remove(), 'image'));
+    results.push(await removeOne(image, () => docker.getImage(image.id).remove({ noprune: true }), 'image'));
   }
   return results;
 }

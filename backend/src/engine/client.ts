@@ -216,9 +216,13 @@ export class Image {
     return this.transport.json({ method: 'GET', path: `/images/${pathSegment(this.name)}/json` });
   }
 
-  /** Removes the reference, and the image when nothing else refers to it. */
-  remove(options: { force?: boolean } = {}): Promise<void> {
-    return this.transport.call({ method: 'DELETE', path: `/images/${pathSegment(this.name)}`, query: { force: options.force } });
+  /**
+   * Removes the reference, and the image when nothing else refers to it.
+   * Without `noprune`, the engine also deletes parent images that have no tag
+   * left, which may be a user's image whose tag moved.
+   */
+  remove(options: { force?: boolean; noprune?: boolean } = {}): Promise<void> {
+    return this.transport.call({ method: 'DELETE', path: `/images/${pathSegment(this.name)}`, query: { force: options.force, noprune: options.noprune } });
   }
 
   /** Asks the engine to read the reference's descriptor and platforms from its registry. */
