@@ -194,16 +194,10 @@ export class RunManager {
       throw fromEngineError(error, `start ${augmented.augmentedImage}`);
     }
 
-    // The evidence (uname -m through exec, the process list) is read while
-    // the endpoint is polled, so it adds no time to a run. Its reads never
-    // reject: a failed read gives null.
-    const evidence = this.emulationEvidence(container, verdict, augmented.qemuVersion);
-
     let info: RunInfo;
     try {
       info = await this.waitForEndpoint(container, request.image, request.waitSeconds, onStep, augmented.qemuVersion, emulatorFor(source.platform));
     } catch (error) {
-      await evidence;
       await this.discard(container, 'endpoint wait failed');
       throw explainWithFindings(error, checks.findings);
     }
@@ -211,8 +205,12 @@ export class RunManager {
     if (info.endpoints[0] !== undefined) {
       onEndpoint(info.endpoints[0]);
     }
+    // The evidence (uname -m through exec, the process list) is read once the
+    // endpoint answers. Read earlier, its uname runs a second emulator that
+    // competes with the program's own start for the CPU. Its reads never
+    // reject: a failed read gives null.
     onStep('Reading emulation evidence');
-    const [emulation, logs] = await Promise.all([evidence, this.readLogs(container, QEMU_REPORT_LINES)]);
+    const [emulation, logs] = await Promise.all([this.emulationEvidence(container, verdict, augmented.qemuVersion), this.readLogs(container, QEMU_REPORT_LINES)]);
     const qemuFindings = qemuUnsupportedFindings(logs, emulatorFor(source.platform));
     logger.info({ event: 'run.started', runId: info.id, image: request.image, platform: source.platform, endpoints: info.endpoints }, 'run started');
     return {
