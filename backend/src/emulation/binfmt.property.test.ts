@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ARM_PLATFORMS } from '@arm-runner/contract';
 import { entryFields, formatEntry, fromHex, magicAndMask, toHex, type EntryFields } from './binfmt-entries.arbitraries.ts';
 import { entryMatchesHeader, parseBinfmtEntry, nativeFormatsMatchedBy, parseBinfmtListing, platformsMatchedBy, type ParsedEntry } from './binfmt.ts';
+import { compareText } from '../ordering.ts';
 
 // A fixed seed keeps runs reproducible. A failure report also prints the seed
 // and the path of the shrunk counterexample.
@@ -242,7 +243,7 @@ describe('parseBinfmtListing', () => {
             const entry = expectedEntry(fields);
             return { name, ...entry, matches: platformsMatchedBy(entry), nativeFormats: nativeFormatsMatchedBy(entry, 'amd64') };
           })
-          .sort((left, right) => left.name.localeCompare(right.name));
+          .sort((left, right) => compareText(left.name, right.name));
         expect(parseBinfmtListing(listing, 'amd64')).toEqual({ enabled, handlers: expectedHandlers });
       }),
       options,

@@ -1,4 +1,5 @@
 import type { ArmPlatform, BinfmtHandler } from '@arm-runner/contract';
+import { compareText } from '../ordering.ts';
 
 // Representative ELF headers (the first 20 bytes) of the programs each platform
 // runs: e_ident, then e_type (ET_EXEC = 2, ET_DYN = 3) and e_machine
@@ -158,7 +159,7 @@ export function parseBinfmtListing(listing: string, engineArchitecture: string):
     }
     handlers.push({ name, ...parsed, matches: platformsMatchedBy(parsed), nativeFormats: nativeFormatsMatchedBy(parsed, engineArchitecture) });
   }
-  handlers.sort((left, right) => left.name.localeCompare(right.name));
+  handlers.sort((left, right) => compareText(left.name, right.name));
 
   return { enabled: status !== 'disabled', handlers };
 }

@@ -11,6 +11,7 @@ import { platformEnvironment } from './platform.ts';
 import { ensureProbeImage } from './probe-image.ts';
 import { machineFromProbeOutput } from './probe-program.ts';
 import type { BinfmtState } from './verdict.ts';
+import { compareText } from '../ordering.ts';
 
 /** How long one probe container may run. The program itself exits at once. */
 const PROBE_TIMEOUT_MS = 30_000;
@@ -40,7 +41,7 @@ export function classifyProbeOutput(exitCode: number | null, output: string): Pr
 export function binfmtFingerprint(state: BinfmtState): string {
   const handlers = state.handlers
     .map(({ name, enabled, interpreter, flags, offset, magic, mask }) => ({ name, enabled, interpreter, flags, offset, magic, mask }))
-    .sort((left, right) => left.name.localeCompare(right.name));
+    .sort((left, right) => compareText(left.name, right.name));
   return createHash('sha256').update(JSON.stringify({ enabled: state.enabled, handlers })).digest('hex');
 }
 

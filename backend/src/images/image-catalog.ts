@@ -5,6 +5,7 @@ import { fromEngineError } from '../engine/engine-errors.ts';
 import { LABELS } from '../engine/labels.ts';
 import { classifyImagePlatform } from '../emulation/platform.ts';
 import { parseExposedPorts } from '../runs/ports.ts';
+import { compareText } from '../ordering.ts';
 
 /**
  * Lists the engine's tagged ARM images, one entry per tag, for the image
@@ -43,5 +44,5 @@ export async function listArmImages(docker: EngineClient, engineArchitecture: st
       });
     }
   }
-  return images.sort((left, right) => left.reference.localeCompare(right.reference));
+  return images.sort((left, right) => compareText(left.reference, right.reference));
 }
