@@ -24,7 +24,7 @@ const QEMU_BINARY = '/usr/bin/qemu-arm-static';
 const REPEAT = Math.max(1, Number(process.env.BENCH_REPEAT ?? '5'));
 const MEMORY_RUNS = Number(process.env.BENCH_MEMORY_RUNS ?? '20');
 const IDLE_SECONDS = Math.max(1, Number(process.env.BENCH_IDLE_SECONDS ?? '30'));
-const POLL_MS = 25;
+const POLL_MS = Number(process.env.BENCH_POLL_MS ?? '25');
 // The docker CLI that the comparison uses. The legacy builder is the one
 // every engine has; BuildKit would need buildx or DOCKER_BUILDKIT=1.
 const DOCKER = process.env.BENCH_DOCKER ?? 'docker';
