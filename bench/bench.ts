@@ -188,8 +188,8 @@ class ByHand {
   }
 
   /** Runs the image with port 80 on a free loopback port and waits for HTTP 200. Returns the container id. */
-  async runAndPoll(): Promise<string> {
-    const id = await docker('run', '-d', '-p', '127.0.0.1::80', this.tag);
+  async runAndPoll(options: { init?: boolean } = {}): Promise<string> {
+    const id = await docker('run', '-d', ...(options.init === true ? ['--init'] : []), '-p', '127.0.0.1::80', this.tag);
     const port = (await docker('port', id, '80/tcp')).split('\n')[0]?.split(':').pop();
     await waitForHttp(`http://127.0.0.1:${port}/`);
     return id;
@@ -343,12 +343,31 @@ async function main(): Promise<void> {
         return elapsed;
       },
     );
+    // For reference only: the same by-hand run with --init, which ARM Runner's
+    // runs always use so that a program that crashes under QEMU exits.
+    const withInit = await measureSideBySide(
+      async () => {
+        const run = await backend.run(IMAGE);
+        await backend.request('DELETE', `/runs/${run.result.id}`);
+        return run.endpointMs;
+      },
+      async () => {
+        let containerId = '';
+        const elapsed = await timed(async () => {
+          containerId = await byHand.runAndPoll({ init: true });
+        });
+        await byHand.remove(containerId);
+        return elapsed;
+      },
+    );
     figures.push(
       figure('warm run', 'the same image again, over docker run -p + poll of the by-hand image', '<= 1.05 and 0 builds', 'ratio', warm.ratios, (value) => value <= 1.05 && builds === 0, {
         productMs: warm.productMs,
         byHandMs: warm.byHandMs,
         productWithEvidenceMs: warmResultMs,
         builds,
+        ratioOverByHandWithInit: median(withInit.ratios),
+        byHandWithInitMs: withInit.byHandMs,
       }),
     );
 
