@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { readArmEntries, restoreArmEntries, setArmHandlers } from './rig/binfmt-rig.ts';
 import { setUpEngineTest } from './rig/engine-test-context.ts';
 import { CLI_PATH, FIXTURES, allContainerIds, fetchText } from './rig/engine-rig.ts';
 
@@ -123,6 +124,22 @@ describe('arm-runner CLI', () => {
 
     const fine = await cli('check', FIXTURES.armv7, '--json');
     expect(fine.exitCode).toBe(0);
+  });
+
+  it('check exits with 1 without a handler', async () => {
+    const saved = readArmEntries();
+    setArmHandlers({});
+    try {
+      const refused = await cli('check', FIXTURES.armv7, '--json');
+      expect(refused.exitCode).toBe(1);
+      expect((JSON.parse(refused.stdout) as { blocking?: { code: string } }).blocking?.code).toBe('NO_HANDLER');
+
+      const text = await cli('check', FIXTURES.armv7);
+      expect(text.exitCode).toBe(1);
+      expect(text.stdout).toContain('handlers install');
+    } finally {
+      restoreArmEntries(saved);
+    }
   });
 
   it('invalid option values name the option', async () => {

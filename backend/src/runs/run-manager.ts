@@ -145,6 +145,11 @@ function explainWithFindings(error: unknown, findings: Finding[]): unknown {
   return new ArmRunnerError(error.code, `${error.message} The image check found the cause before the run: ${cpuFinding.message}`, error.detail);
 }
 
+/** Returns the error a run gets when no handler can run its platform. */
+function noHandlerError(verdict: PlatformVerdict): ArmRunnerError {
+  return new ArmRunnerError('NO_HANDLER', `${verdict.message} ${verdict.fix ?? ''}`.trim());
+}
+
 /** Starts, lists, inspects, stops and removes ARM Runner's own runs. Labels are the only state. */
 export class RunManager {
   private readonly inspections = new Map<string, Promise<ImageInspection>>();
@@ -176,7 +181,7 @@ export class RunManager {
       throw checks.blocking;
     }
     if (verdict.code === 'cannot-run') {
-      throw new ArmRunnerError('NO_HANDLER', `${verdict.message} ${verdict.fix ?? ''}`.trim());
+      throw noHandlerError(verdict);
     }
 
     const augmented = await this.augmenter.ensure(source, onStep, this.status.extraInterpreterPaths(verdict));
@@ -232,6 +237,8 @@ export class RunManager {
     const verdict = await this.status.testedVerdict(source.platform, engine, await this.status.binfmt());
     const inspection = await this.inspect(source.id);
     const checks = runChecksFor(reference, inspection, verdict);
+    // The same order as a run: a program for another CPU first, then a missing handler.
+    const blocking = checks.blocking ?? (verdict.code === 'cannot-run' ? noHandlerError(verdict) : undefined);
     return {
       reference,
       imageId: source.id,
@@ -239,7 +246,7 @@ export class RunManager {
       inspection,
       verdict,
       findings: [...source.warnings, ...checks.findings],
-      ...(checks.blocking === undefined ? {} : { blocking: checks.blocking.toApiError() }),
+      ...(blocking === undefined ? {} : { blocking: blocking.toApiError() }),
     };
   }
 
