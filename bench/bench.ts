@@ -183,8 +183,9 @@ class ByHand {
     writeFileSync(path.join(this.context, 'Dockerfile'), `FROM ${IMAGE}\nCOPY qemu-arm-static /usr/bin/qemu-arm-static\n`);
   }
 
+  /** Builds the by-hand image. Remove the previous one first (outside any timing), or it is left untagged. */
   async build(): Promise<void> {
-    await docker('build', '-q', '--no-cache', '-t', this.tag, this.context);
+    await docker('build', '-q', '--no-cache', '--label', 'io.arm-runner.bench=by-hand', '-t', this.tag, this.context);
   }
 
   /** Runs the image with port 80 on a free loopback port and waits for HTTP 200. Returns the container id. */
@@ -321,6 +322,7 @@ async function main(): Promise<void> {
 
     // Warm: the augmented image and the by-hand image both exist.
     let builds = 0;
+    await byHand.removeImage();
     await byHand.build();
     await backend.run(IMAGE).then((run) => backend.request('DELETE', `/runs/${run.result.id}`));
     const warmResultMs: number[] = [];

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { Container, EngineClient } from '../engine/client.ts';
 import { ArmRunnerError } from '../errors.ts';
@@ -137,6 +138,8 @@ export class ResidentReader {
   private async startSession(): Promise<Session> {
     const image = await this.helper.ensure();
     const container = await this.docker.createContainer({
+      // A name that says what it is in "docker ps"; the suffix keeps two backends apart.
+      name: `arm-runner-binfmt-reader-${randomBytes(3).toString('hex')}`,
       Image: image,
       Entrypoint: ['/usr/libexec/arm-runner/read-binfmt', '--on-request'],
       Cmd: [],

@@ -277,3 +277,35 @@ describe('HttpApp close', () => {
     await expect(new HttpApp({ bodyLimit: 1 }).close()).resolves.toBeUndefined();
   });
 });
+
+describe('HttpApp listen', () => {
+  it('names a busy port and the way out', async () => {
+    const blocker = http.createServer();
+    await new Promise<void>((resolve) => blocker.listen({ host: '127.0.0.1', port: 0 }, resolve));
+    const address = blocker.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    const second = new HttpApp({ bodyLimit: BODY_LIMIT });
+    try {
+      const error: unknown = await second.listen({ host: '127.0.0.1', port }).then(
+        () => new Error('listen succeeded on a busy port'),
+        (failure: unknown) => failure,
+      );
+      expect(error).toBeInstanceOf(ArmRunnerError);
+      expect((error as ArmRunnerError).code).toBe('PORT_BUSY');
+      expect((error as ArmRunnerError).message).toContain(`Port ${port} on 127.0.0.1 is already in use`);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+
+  it('names a socket folder that is missing', async () => {
+    const missing = path.join(directory, 'no-such-folder', 'backend.sock');
+    const error: unknown = await new HttpApp({ bodyLimit: BODY_LIMIT }).listen({ path: missing }).then(
+      () => new Error('listen succeeded in a missing folder'),
+      (failure: unknown) => failure,
+    );
+    expect(error).toBeInstanceOf(ArmRunnerError);
+    expect((error as ArmRunnerError).code).toBe('INVALID_REQUEST');
+    expect((error as ArmRunnerError).message).toContain(missing);
+  });
+});

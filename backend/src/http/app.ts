@@ -1,6 +1,6 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { ApiError } from '@arm-runner/contract';
-import { toArmRunnerError } from '../errors.ts';
+import { ArmRunnerError, toArmRunnerError } from '../errors.ts';
 import { logger } from '../log.ts';
 import { parseBody, readRawBody, RequestError } from './body.ts';
 import { MalformedPathError, Router, type RouteParams } from './router.ts';
@@ -47,6 +47,29 @@ export type RouteHandler = (request: HttpRequest) => unknown;
 export type RequestGuard = (request: RequestHead) => HttpReply | undefined;
 
 export type ListenOptions = { path: string } | { host: string; port: number };
+
+/** Turns a failed listen into an error that names the address and what to change. */
+export function listenError(error: Error, options: ListenOptions): Error {
+  const code = (error as { code?: string }).code;
+  const reason = error.message;
+  if ('path' in options) {
+    if (code === 'ENOENT' || code === 'EACCES' || code === 'ENOTDIR') {
+      return new ArmRunnerError(
+        'INVALID_REQUEST',
+        `Cannot create the socket ${options.path}: its folder is missing or not writable. Give a path in a folder that exists and that this user may write to.`,
+        reason,
+      );
+    }
+    return error;
+  }
+  if (code === 'EADDRINUSE') {
+    return new ArmRunnerError('PORT_BUSY', `Port ${options.port} on ${options.host} is already in use by another program. Choose another port, or 0 for a free one.`, reason);
+  }
+  if (code === 'EACCES') {
+    return new ArmRunnerError('INVALID_PORT', `Port ${options.port} on ${options.host} needs more privileges than this user has. Choose a port of 1024 or more, or 0 for a free one.`, reason);
+  }
+  return error;
+}
 
 export interface HttpAppOptions {
   /** Largest request body in bytes. A larger one gets 413. */
@@ -143,10 +166,10 @@ export class HttpApp {
     this.guard = guard;
   }
 
-  /** Listens on a unix socket path or a TCP host and port. */
+  /** Listens on a unix socket path or a TCP host and port. A failure says what to change. */
   listen(options: ListenOptions): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
+      this.server.once('error', (error) => reject(listenError(error, options)));
       this.server.listen(options, () => {
         this.server.off('error', reject);
         resolve();
