@@ -166,7 +166,7 @@ export class HttpApp {
     this.guard = guard;
   }
 
-  /** Listens on a unix socket path or a TCP host and port. A failure says what to change. */
+  /** Listens on a unix socket path or a TCP host and port. On failure the error names what to change. */
   listen(options: ListenOptions): Promise<void> {
     return new Promise((resolve, reject) => {
       this.server.once('error', (error) => reject(listenError(error, options)));
