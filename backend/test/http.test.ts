@@ -125,6 +125,16 @@ describe('HTTP API on a unix socket', () => {
     expect(wrongType.status).toBe(400);
   });
 
+  it('rejects a malformed reference before any task', async () => {
+    const uppercase = await call('POST', '/runs', { image: 'Nope:1' });
+    expect(uppercase.status).toBe(400);
+    expect(uppercase.body).toMatchObject({ code: 'INVALID_IMAGE_REFERENCE' });
+
+    const platform = await call('POST', '/runs', { image: FIXTURES.armv7, platform: 'linux/amd64' });
+    expect(platform.status).toBe(400);
+    expect(platform.body).toMatchObject({ code: 'INVALID_PLATFORM' });
+  });
+
   it('rejects invalid handler requests', async () => {
     const badFlags = await call('POST', '/handlers', { arches: ['arm'], flags: 'X' });
     expect(badFlags.status).toBe(400);

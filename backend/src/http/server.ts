@@ -47,6 +47,11 @@ export function registerApiRoutes(app: App, services: Services, prefix = ''): vo
 
   app.post(`${prefix}${ROUTES.runs}`, (request) => {
     const body = parseOrThrow(RunRequestSchema, request.body, 'run request');
+    // Malformed input fails with 400 here instead of as a failed task.
+    parseImageReference(body.image);
+    if (body.platform !== undefined) {
+      parsePlatform(body.platform);
+    }
     const task = services.tasks.start('run', (context) => services.runs.start(body, (step) => context.step(step), (url) => context.endpoint(url)));
     return HttpReply.json(202, { taskId: task.id });
   });
