@@ -9,6 +9,7 @@ import { createEngineClient, Exec, type EngineClient } from './client.ts';
 import { fromEngineError } from './engine-errors.ts';
 import { readLogTail } from './streams.ts';
 import { buildQuery, EngineApiError, errorMessageFromBody } from './transport.ts';
+import { frame } from '../../test/rig/byte-fixtures.ts';
 
 /** One request as the fake engine received it. */
 interface ReceivedRequest {
@@ -19,14 +20,6 @@ interface ReceivedRequest {
 }
 
 type Handler = (request: ReceivedRequest, response: http.ServerResponse) => void;
-
-function frame(stream: 1 | 2, text: string): Buffer {
-  const payload = Buffer.from(text);
-  const header = Buffer.alloc(8);
-  header[0] = stream;
-  header.writeUInt32BE(payload.length, 4);
-  return Buffer.concat([header, payload]);
-}
 
 /** A fake Engine API on a unix socket: each test sets `handler`, and every request is recorded. */
 class FakeEngine {

@@ -2,14 +2,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ArmRunnerError } from '../errors.ts';
 import { demuxDockerStream, followProgress, followPullProgress, readFrames, type PullProgressEvent } from './streams.ts';
-
-function frame(stream: 1 | 2, text: string): Buffer {
-  const payload = Buffer.from(text);
-  const header = Buffer.alloc(8);
-  header[0] = stream;
-  header.writeUInt32BE(payload.length, 4);
-  return Buffer.concat([header, payload]);
-}
+import { frame } from '../../test/rig/byte-fixtures.ts';
 
 describe('demuxDockerStream', () => {
   it('splits stdout and stderr and keeps their order', () => {

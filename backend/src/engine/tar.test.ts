@@ -6,6 +6,7 @@ import tarStream from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePaxRecords, readTar, readTarFile, TarFormatError, type TarEntryHeader } from './tar-reader.ts';
 import { encodeTarHeader, packTar, TAR_BLOCK_SIZE, type TarEntry } from './tar.ts';
+import { packWithTarStream } from '../../test/rig/byte-fixtures.ts';
 
 interface ReadEntry {
   header: TarEntryHeader;
@@ -27,23 +28,6 @@ async function readAll(archive: Buffer, chunkSize = archive.length): Promise<Rea
     entries.push({ header: entry.header, content: Buffer.concat(parts).toString('utf8') });
   }
   return entries;
-}
-
-/** Packs entries with tar-stream, an independent implementation, in the format it picks. */
-async function packWithTarStream(entries: { header: Partial<tarStream.Header> & { name: string }; content?: string }[]): Promise<Buffer> {
-  const pack = tarStream.pack();
-  const chunks: Buffer[] = [];
-  const done = new Promise<void>((resolve, reject) => {
-    pack.on('data', (chunk) => chunks.push(chunk as Buffer));
-    pack.on('end', resolve);
-    pack.on('error', reject);
-  });
-  for (const { header, content } of entries) {
-    pack.entry(header, content ?? '');
-  }
-  pack.finalize();
-  await done;
-  return Buffer.concat(chunks);
 }
 
 /** Builds a header block by hand with a GNU long-name entry in front, as GNU tar writes one. */
@@ -144,9 +128,9 @@ describe('packTar compatibility', () => {
     ]);
     const epoch = new Date(0);
     const theirs = await packWithTarStream([
-      { header: { name: 'binfmt/', type: 'directory', mode: 0o755, uid: 0, gid: 0, mtime: epoch } },
-      { header: { name: 'usr/bin/qemu-arm-static', mode: 0o755, uid: 0, gid: 0, mtime: epoch }, content: 'program' },
-      { header: { name: 'usr/bin/qemu-arm', type: 'link', linkname: 'usr/bin/qemu-arm-static', mode: 0o755, uid: 0, gid: 0, mtime: epoch } },
+      { name: 'binfmt/', type: 'directory', mode: 0o755, uid: 0, gid: 0, mtime: epoch },
+      { name: 'usr/bin/qemu-arm-static', mode: 0o755, uid: 0, gid: 0, mtime: epoch, content: 'program' },
+      { name: 'usr/bin/qemu-arm', type: 'link', linkname: 'usr/bin/qemu-arm-static', mode: 0o755, uid: 0, gid: 0, mtime: epoch },
     ]);
     expect(ours.toString('hex')).toBe(theirs.toString('hex'));
   });
@@ -179,10 +163,10 @@ describe('readTar with other writers', () => {
   it('reads tar-stream pax, link and device entries', async () => {
     const longName = `${'x'.repeat(130)}/${'y'.repeat(130)}`;
     const archive = await packWithTarStream([
-      { header: { name: longName, mode: 0o644 }, content: 'long' },
-      { header: { name: 'dev/null', type: 'character-device', mode: 0o666, devmajor: 1, devminor: 3 } },
-      { header: { name: 'run/fifo', type: 'fifo', mode: 0o600 } },
-      { header: { name: 'bin/su', type: 'link', linkname: 'bin/busybox', mode: 0o4755 } },
+      { name: longName, mode: 0o644, content: 'long' },
+      { name: 'dev/null', type: 'character-device', mode: 0o666, devmajor: 1, devminor: 3 },
+      { name: 'run/fifo', type: 'fifo', mode: 0o600 },
+      { name: 'bin/su', type: 'link', linkname: 'bin/busybox', mode: 0o4755 },
     ]);
     const read = await readAll(archive);
     expect(read.map((entry) => [entry.header.name, entry.header.type])).toEqual([

@@ -1,29 +1,13 @@
 import { Readable } from 'node:stream';
-import tarStream from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import { readFirstArchiveFile } from './archive-file.ts';
 import { indexArchive } from './archive-index.ts';
 import { MAX_LISTED_PRIVILEGED_FILES } from './privileged-files.ts';
-
-type PackEntry = Partial<tarStream.Header> & { name: string; content?: Buffer };
+import { packWithTarStream, type PackEntry } from '../../test/rig/byte-fixtures.ts';
 
 /** Packs entries into a tar archive in memory and returns it as a stream, as the engine would send it. */
 async function archive(entries: PackEntry[]): Promise<Readable> {
-  const pack = tarStream.pack();
-  const chunks: Buffer[] = [];
-  const done = new Promise<void>((resolve, reject) => {
-    pack.on('data', (chunk) => chunks.push(chunk as Buffer));
-    pack.on('end', resolve);
-    pack.on('error', reject);
-  });
-  for (const { content, ...header } of entries) {
-    await new Promise<void>((resolve, reject) => {
-      pack.entry(header, content ?? Buffer.alloc(0), (error) => (error ? reject(error) : resolve()));
-    });
-  }
-  pack.finalize();
-  await done;
-  return Readable.from([Buffer.concat(chunks)]);
+  return Readable.from([await packWithTarStream(entries)]);
 }
 
 describe('indexArchive', () => {
