@@ -407,8 +407,8 @@ async function main(): Promise<void> {
       const { result } = await backend.run(IMAGE);
       await backend.request('DELETE', `/runs/${result.id}`);
     }
-    // V8 gives memory back some seconds after the work stops, so the RSS is
-    // sampled each second and the figure is the value after IDLE_SECONDS.
+    // V8 may give memory back some seconds after the work stops, so the RSS
+    // is sampled each second and the figure is the value after IDLE_SECONDS.
     const rssSamples: number[] = [];
     for (let second = 0; second < IDLE_SECONDS; second += 1) {
       await new Promise((resolve) => setTimeout(resolve, 1000));

@@ -222,7 +222,7 @@ export interface TaskInfo<Result = unknown> {
   log: string[];
   createdAt: string;
   updatedAt: string;
-  /** A run's first endpoint, set as soon as it answers HTTP, while the emulation evidence is still being read. */
+  /** A run's first endpoint, set as soon as it responds to HTTP, while the emulation evidence is still being read. */
   endpoint?: string;
   result?: Result;
   error?: ApiError;

@@ -154,7 +154,7 @@ export function boolean(): Schema<boolean> {
   });
 }
 
-/** One of a fixed list of strings. */
+/** Accepts one of a fixed list of strings. */
 /* @__NO_SIDE_EFFECTS__ */
 export function oneOf<const Values extends readonly string[]>(values: Values): Schema<Values[number]> {
   const listed = values.map((value) => `"${value}"`).join(', ');
@@ -207,8 +207,8 @@ export function withDefault<T>(schema: Schema<T>, fallback: T): Schema<T> {
 export type Fields<T> = { [Key in keyof T]-?: Schema<T[Key]> };
 
 /**
- * An object with exactly these fields: a key that is not listed is an
- * error, so that a misspelled option is never silently ignored.
+ * Accepts an object with exactly these fields. A key that is not listed is
+ * an error, so that a misspelled option is not silently ignored.
  */
 /* @__NO_SIDE_EFFECTS__ */
 export function strictObject<T extends object>(fields: Fields<T>): Schema<T> {

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BinfmtView, localIdentity, readLocalListing, splitIdentity, type HelperReading } from './binfmt-view.ts';
+import { BinfmtView, localIdentity, readLocalListing, splitIdentity, type BinfmtIdentity, type HelperReading } from './binfmt-view.ts';
 import type { BinfmtState } from './verdict.ts';
 
 const QEMU_ARM_ENTRY = [
@@ -27,6 +27,21 @@ function fakeBinfmtFolder(): string {
 
 const HELPER_STATE: BinfmtState = { enabled: true, handlers: [] };
 
+/** Creates a view of `folder` whose helper prints `identity`, and counts the helper's reads. */
+function countingView(folder: string, identity: BinfmtIdentity | undefined): { view: BinfmtView; helperReads: () => number } {
+  let reads = 0;
+  const view = new BinfmtView((): Promise<HelperReading> => {
+    reads += 1;
+    return Promise.resolve({ state: HELPER_STATE, identity });
+  }, folder);
+  return { view, helperReads: () => reads };
+}
+
+/** Returns the identity that a helper would print for `folder` on this kernel. */
+function identityOf(folder: string): BinfmtIdentity {
+  return { bootId: BOOT_ID, device: String(statSync(path.join(folder, 'status')).dev) };
+}
+
 describe('splitIdentity', () => {
   it('takes the identity lines out of the listing', () => {
     const result = splitIdentity(['@boot_id:abc-123', '@device:40', '/host/binfmt_misc/status:enabled'].join('\n'));
@@ -34,7 +49,7 @@ describe('splitIdentity', () => {
     expect(result.listing).toBe('/host/binfmt_misc/status:enabled');
   });
 
-  it('gives no identity when a line is missing, as an older helper prints', () => {
+  it('gives no identity for an older helper', () => {
     const result = splitIdentity(['@boot_id:abc-123', '/binfmt/status:enabled'].join('\n'));
     expect(result.identity).toBeUndefined();
     expect(result.listing).toBe('/binfmt/status:enabled');
@@ -60,20 +75,15 @@ describe('reading a binfmt_misc folder directly', () => {
   });
 
   it('identifies a folder by boot id and device', async () => {
-    expect(await localIdentity(folder)).toEqual({ bootId: BOOT_ID, device: String(statSync(path.join(folder, 'status')).dev) });
+    expect(await localIdentity(folder)).toEqual(identityOf(folder));
   });
 
   it('has no identity where nothing is mounted', async () => {
     expect(await localIdentity(path.join(folder, 'missing'))).toBeUndefined();
   });
 
-  it('reads directly after the helper showed the same identity, and every time afresh', async () => {
-    let helperReads = 0;
-    const identity = { bootId: BOOT_ID, device: String(statSync(path.join(folder, 'status')).dev) };
-    const view = new BinfmtView((): Promise<HelperReading> => {
-      helperReads += 1;
-      return Promise.resolve({ state: HELPER_STATE, identity });
-    }, folder);
+  it('reads locally after matching identities', async () => {
+    const { view, helperReads } = countingView(folder, identityOf(folder));
 
     expect(await view.read('amd64')).toBe(HELPER_STATE);
     expect(view.source).toBe('local');
@@ -83,40 +93,31 @@ describe('reading a binfmt_misc folder directly', () => {
 
     rmSync(path.join(folder, 'qemu-arm'));
     expect((await view.read('amd64')).handlers).toEqual([]);
-    expect(helperReads).toBe(1);
+    expect(helperReads()).toBe(1);
   });
 
-  it('keeps using the helper when the identities differ', async () => {
-    let helperReads = 0;
-    const view = new BinfmtView((): Promise<HelperReading> => {
-      helperReads += 1;
-      return Promise.resolve({ state: HELPER_STATE, identity: { bootId: BOOT_ID, device: 'another' } });
-    }, folder);
+  it('keeps the helper for other identities', async () => {
+    const { view, helperReads } = countingView(folder, { bootId: BOOT_ID, device: 'another' });
 
     await view.read('amd64');
     await view.read('amd64');
     expect(view.source).toBe('helper');
-    expect(helperReads).toBe(2);
+    expect(helperReads()).toBe(2);
   });
 
-  it('keeps using the helper when the helper printed no identity', async () => {
-    const view = new BinfmtView((): Promise<HelperReading> => Promise.resolve({ state: HELPER_STATE, identity: undefined }), folder);
+  it('keeps the helper without an identity', async () => {
+    const { view } = countingView(folder, undefined);
     await view.read('amd64');
     expect(view.source).toBe('helper');
   });
 
-  it('goes back to the helper when the folder loses its status file', async () => {
-    let helperReads = 0;
-    const identity = { bootId: BOOT_ID, device: String(statSync(path.join(folder, 'status')).dev) };
-    const view = new BinfmtView((): Promise<HelperReading> => {
-      helperReads += 1;
-      return Promise.resolve({ state: HELPER_STATE, identity });
-    }, folder);
+  it('returns to the helper without status', async () => {
+    const { view, helperReads } = countingView(folder, identityOf(folder));
     await view.read('amd64');
 
     rmSync(path.join(folder, 'status'));
     expect(await view.read('amd64')).toBe(HELPER_STATE);
-    expect(helperReads).toBe(2);
+    expect(helperReads()).toBe(2);
     expect(view.source).toBe('helper');
   });
 });

@@ -86,7 +86,7 @@ export async function readLocalListing(directory = LOCAL_BINFMT_DIRECTORY): Prom
  * its own /proc shows the same table. Reading a few files there takes well
  * under a millisecond, where the helper takes a container start. That is used only after
  * the helper's identity equals the local one. Inside Docker Desktop the
- * backend's container has no binfmt_misc mounted, so it asks a resident
+ * backend's container has no binfmt_misc mounted, so it reads through a resident
  * helper, when one is given, and a one-shot helper otherwise.
  */
 export class BinfmtView {

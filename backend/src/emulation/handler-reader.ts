@@ -12,7 +12,7 @@ import type { HelperImage } from './helper-image.ts';
  * Reads the binfmt_misc table where the engine runs, through a short-lived
  * helper container, with the identity of the table it read. Inside Docker
  * Desktop the backend's own /proc belongs to its container, not to the
- * engine's VM, so only the helper sees the real table there.
+ * engine's VM, so only the helper can read the real table there.
  */
 export async function readBinfmtState(docker: EngineClient, helper: HelperImage, engineArchitecture: string): Promise<HelperReading> {
   const image = await helper.ensure();

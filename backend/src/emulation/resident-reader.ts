@@ -22,7 +22,7 @@ interface Session {
   /** Called on every chunk and when the stream ends. */
   onChange: (() => void) | undefined;
   ended: boolean;
-  /** How many reads the session answered. */
+  /** Number of reads the session served. */
   served: number;
 }
 
@@ -38,6 +38,9 @@ interface Session {
  * read starts a new one. When a session cannot start or fails its first read,
  * the reader stays off for a minute, and callers use the one-shot helper
  * meanwhile.
+ *
+ * NOTE: checked with the extension image on a Linux engine, not inside
+ * Docker Desktop itself, where the attach goes through Desktop's socket proxy.
  *
  * The container gets no capability. Where the engine's host has not mounted
  * binfmt_misc, the helper would need CAP_SYS_ADMIN to mount it, so its first
@@ -127,7 +130,7 @@ export class ResidentReader {
         } else if (session.ended) {
           clearTimeout(timer);
           session.onChange = undefined;
-          reject(new ArmRunnerError('ENGINE_ERROR', 'The resident binfmt_misc reader stopped.', demuxDockerStream(session.received).stderr.trim() || undefined));
+          reject(new ArmRunnerError('ENGINE_ERROR', 'The resident binfmt_misc reader exited before it printed the table.', demuxDockerStream(session.received).stderr.trim() || undefined));
         }
       };
       session.stream.write('\n');

@@ -36,7 +36,7 @@ describe('readFrames', () => {
   });
 });
 
-/** A progress stream as the engine sends it, split inside lines. */
+/** Creates a progress stream as the engine sends it, split inside lines. */
 function progressStream(lines: object[]): Readable {
   const text = lines.map((line) => `${JSON.stringify(line)}\r\n`).join('');
   return Readable.from([Buffer.from(text.slice(0, 17)), Buffer.from(text.slice(17))]);

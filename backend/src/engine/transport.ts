@@ -129,8 +129,8 @@ async function sendFile(outgoing: http.ClientRequest, filePath: string): Promise
     }
     outgoing.end();
   } catch (error) {
-    // The request may have failed already (the engine closed it), and then
-    // this error is not the one the caller sees.
+    // The request may have failed already (the engine closed it). The caller
+    // then gets that failure, not this error.
     outgoing.destroy(readBodyFailed(error));
   } finally {
     await file?.close();

@@ -7,7 +7,7 @@ import { MalformedPathError, Router, type RouteParams } from './router.ts';
 
 export type Query = Record<string, string | string[]>;
 
-/** What a guard sees: the request line and headers, before the body is read. */
+/** The part of a request that a guard checks: the request line and headers, before the body is read. */
 export interface RequestHead {
   method: string;
   /** The path and query as sent. */

@@ -31,10 +31,10 @@ import { interpreterFromCommand, readMachine, readMainCommand } from './evidence
 import { classifyEarlyExit, qemuUnsupportedFindings } from './failure.ts';
 import { parseExposedPorts, planPortBindings } from './ports.ts';
 
-// Most programs answer within a second of their start, so the endpoint is
+// Most programs respond within a second of their start, so the endpoint is
 // polled often in that second and less often after it. A refused connection
-// on loopback costs well under a millisecond. Whether the container still
-// runs is asked of the engine less often.
+// on loopback costs well under a millisecond. The container's state is
+// inspected less often.
 const FAST_POLL_INTERVAL_MS = 5;
 const FAST_POLL_PERIOD_MS = 1000;
 const POLL_INTERVAL_MS = 50;
@@ -162,8 +162,8 @@ export class RunManager {
 
   /**
    * Resolves, augments and starts an image, then waits until its first
-   * endpoint responds to HTTP. `onEndpoint` gets that endpoint as soon as it
-   * answers, before the emulation evidence is read.
+   * endpoint responds to HTTP. `onEndpoint` receives that endpoint as soon as
+   * it responds, before the emulation evidence is read.
    */
   async start(request: ParsedRunRequest, onStep: StepReporter = () => undefined, onEndpoint: (url: string) => void = () => undefined): Promise<RunResult> {
     onStep(`Resolving ${request.image}`);
@@ -214,9 +214,8 @@ export class RunManager {
       onEndpoint(info.endpoints[0]);
     }
     // The evidence (uname -m through exec, the process list) is read once the
-    // endpoint answers. Read earlier, its uname runs a second emulator that
-    // competes with the program's own start for the CPU. Its reads never
-    // reject: a failed read gives null.
+    // endpoint responds, because its uname runs a second emulator that would
+    // compete with the program's own start for the CPU. A failed read gives null.
     onStep('Reading emulation evidence');
     const [emulation, logs] = await Promise.all([this.emulationEvidence(container, verdict, augmented.qemuVersion), this.readLogs(container, QEMU_REPORT_LINES)]);
     const qemuFindings = qemuUnsupportedFindings(logs, emulatorFor(source.platform));

@@ -8,7 +8,7 @@ const FINISHED_TASKS_KEPT = 100;
 
 export interface TaskContext {
   step(text: string): void;
-  /** Records a run's first endpoint once it answers, before the task ends. */
+  /** Records a run's first endpoint once it responds, before the task ends. */
   endpoint(url: string): void;
 }
 

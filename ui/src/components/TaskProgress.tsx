@@ -29,7 +29,7 @@ interface Props {
 
 /**
  * Progress of a run task: a bar, the current step and the tail of its log, or
- * what failed. A run's endpoint is a link as soon as it answers.
+ * what failed. A run's endpoint becomes a link as soon as it responds.
  */
 export function TaskProgress({ task, onOpenEndpoint }: Props) {
   if (task.state === 'failed') {
